@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeTarget, loadConfig, redact } from '../src/index.js';
+import { broker, ROOT } from '@rabbit-tutorials/testing';
+
+describe('loadConfig', () => {
+  it('defaults to guest@localhost:5672, vhost /, plain TCP', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ hostname: 'localhost', port: 5672, username: 'guest', password: 'guest', vhost: '/', heartbeat: 60, connectionAttempts: 5 });
+    expect(c.tls).toBeUndefined();
+  });
+
+  it.each([
+    ['amqp://u:p@h:1234/v', { hostname: 'h', port: 1234, username: 'u', password: 'p', vhost: 'v' }],
+    ['amqp://h', { hostname: 'h', port: 5672, username: 'guest', vhost: '/' }],
+    ['amqp://h/', { vhost: '/' }],
+    ['amqp://h/%2F', { vhost: '/' }],
+    ['amqp://h/a%2Fb', { vhost: 'a/b' }],
+    ['amqp://us%40er:p%3Ass@h/v', { username: 'us@er', password: 'p:ss' }],
+    ['amqps://h', { port: 5671, tls: { verify: true } }],
+    ['amqp://[::1]:5673', { hostname: '::1', port: 5673 }],
+    ['amqp://h?heartbeat=10&connection_timeout=2000&channel_max=5&frame_max=8192', { heartbeat: 10, connectTimeoutMs: 2000, channelMax: 5, frameMax: 8192 }],
+  ])('parses RABBITMQ_URL %s', (url, expected) => {
+    expect(loadConfig({ RABBITMQ_URL: url })).toMatchObject(expected);
+  });
+
+  it('reads discrete variables, TLS switching the default port to 5671', () => {
+    expect(loadConfig({ RABBITMQ_HOST: 'rabbit', RABBITMQ_USER: 'app', RABBITMQ_PASSWORD: ' s p ', RABBITMQ_VHOST: 'a/b', RABBITMQ_SSL: 'on' }))
+      .toMatchObject({ hostname: 'rabbit', port: 5671, username: 'app', password: ' s p ', vhost: 'a/b', tls: { verify: true } });
+    expect(loadConfig({ RABBITMQ_PORT: '6000', RABBITMQ_SSL: 'yes' }).port).toBe(6000);
+    expect(loadConfig({ RABBITMQ_HEARTBEAT: '0', RABBITMQ_CONNECTION_ATTEMPTS: '1', RABBITMQ_RETRY_DELAY_MS: '5', RABBITMQ_CONNECTION_NAME: 'n' }))
+      .toMatchObject({ heartbeat: 0, connectionAttempts: 1, retryDelayMs: 5, connectionName: 'n' });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ RABBITMQ_URL: '', RABBITMQ_PORT: ' ' }).port).toBe(5672);
+  });
+
+  it.each([
+    [{ RABBITMQ_PORT: 'abc' }, /^RABBITMQ_PORT must be a whole number from 1 to 65535 \(got "abc"\)$/],
+    [{ RABBITMQ_PORT: '70000' }, /^RABBITMQ_PORT must be from 1 to 65535/],
+    [{ RABBITMQ_HEARTBEAT: '-1' }, /^RABBITMQ_HEARTBEAT must be a whole number/],
+    [{ RABBITMQ_CONNECTION_ATTEMPTS: '0' }, /^RABBITMQ_CONNECTION_ATTEMPTS must be from 1/],
+    [{ RABBITMQ_SSL: 'maybe' }, /^RABBITMQ_SSL must be on or off \(got "maybe"\)$/],
+    [{ RABBITMQ_SSL: 'on', RABBITMQ_SSL_VERIFY: 'sometimes' }, /^RABBITMQ_SSL_VERIFY must be on or off/],
+    [{ RABBITMQ_URL: 'http://h' }, /^RABBITMQ_URL has scheme "http", not amqp or amqps/],
+    [{ RABBITMQ_URL: 'not a url' }, /^RABBITMQ_URL is not a valid URI/],
+    [{ RABBITMQ_URL: 'amqp://h/a/b' }, /encode it as %2F/],
+    [{ RABBITMQ_URL: 'amqp://h?bogus=1' }, /unknown query parameter "bogus"/],
+    [{ RABBITMQ_URL: 'amqp://h?heartbeat=x' }, /^RABBITMQ_URL heartbeat must be a whole number/],
+    [{ RABBITMQ_URL: 'amqp://h', RABBITMQ_HOST: 'x' }, /^RABBITMQ_URL and RABBITMQ_HOST are both set/],
+    [{ RABBITMQ_URL: 'amqps://h', RABBITMQ_SSL: 'off' }, /RABBITMQ_SSL is off but RABBITMQ_URL is amqps/],
+    [{ RABBITMQ_URL: 'amqp://h', RABBITMQ_SSL: 'on' }, /use amqps:\/\/ in the URL/],
+    [{ RABBITMQ_SSL_CA: '/etc/hostname' }, /^RABBITMQ_SSL_CA is set but TLS is off/],
+    [{ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CA: '/nonexistent/ca.pem' }, /^RABBITMQ_SSL_CA: cannot read \/nonexistent\/ca.pem \(ENOENT\)$/],
+    [{ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CA: '/etc/hostname' }, /^RABBITMQ_SSL_CA: \/etc\/hostname is not a valid PEM certificate$/],
+    [{ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CERT: '/etc/hostname' }, /^RABBITMQ_SSL_KEY is missing/],
+  ])('rejects %o with one clear line', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('checks the client key and its passphrase at startup', () => {
+    const tls = broker().tls;
+    if (!tls) return;
+    expect(loadConfig({ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CERT: tls.clientCert, RABBITMQ_SSL_KEY: tls.clientKey }).tls?.key).toBeInstanceOf(Buffer);
+    expect(() => loadConfig({ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CERT: tls.clientCert, RABBITMQ_SSL_KEY: tls.clientCert }))
+      .toThrow(/^RABBITMQ_SSL_KEY: .* is not a valid PEM private key$/);
+  });
+
+  it('never shows the password', () => {
+    const c = loadConfig({ RABBITMQ_URL: 'amqp://user:s3cret@h/v' });
+    expect(describeTarget(c)).toBe('amqp://user@h:5672/v');
+    expect(redact('failed on amqp://user:s3cret@h/v and amqps://u:x@y')).toBe('failed on amqp://user:***@h/v and amqps://u:***@y');
+    for (const env of [{ RABBITMQ_URL: 'amqp://user:s3cret@h:99999' }, { RABBITMQ_URL: 'amqp://user:s3cret@h?x=1' }]) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      try {
+        loadConfig(env);
+      } catch (err) {
+        expect((err as Error).message).not.toContain('s3cret');
+      }
+    }
+  });
+
+  it('a program with bad config prints one line, no stack, and exits 1', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'libs/connection/test/fixtures/print-config.ts')], {
+      env: { PATH: process.env.PATH, RABBITMQ_URL: 'amqp://user:s3cret@h:abc/' }, encoding: 'utf8', cwd: ROOT,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^error: RABBITMQ_URL /);
+    expect(result.stderr).not.toContain('s3cret');
+  });
+});

@@ -1,0 +1,125 @@
+import { loadConfig } from '@rabbit-tutorials/connection';
+import { managementFromEnv } from '@rabbit-tutorials/management';
+import { generateCerts } from './certs.js';
+import { dockerAvailable, restartDockerBroker, startDockerBroker } from './docker-broker.js';
+import { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, type LocalBrokerSpec, restartLocalBroker, startLocalBroker } from './local-broker.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A broker the tests can use: plain data, so it can be handed from vitest's global setup to test files. */
+export interface BrokerInfo {
+  source: 'env' | 'docker' | 'local';
+  description: string;
+  hostname: string;
+  port: number;
+  /** An administrator (creates vhosts and users for tests). */
+  username: string;
+  password: string;
+  /** The broker is TLS-only (from the environment): client env carries these variables too. */
+  tlsEnv?: Record<string, string>;
+  managementUrl: string;
+  /** A TLS listener whose server certificate is for localhost, with the CA that signed it. */
+  tls?: {
+    port: number;
+    ca: string;
+    clientCert: string;
+    clientKey: string;
+    otherCa: string;
+    otherClientCert: string;
+    otherClientKey: string;
+  };
+  /** How to restart it; absent when the harness did not start it. */
+  restart?: { kind: 'local'; spec: LocalBrokerSpec } | { kind: 'docker'; containerId: string };
+}
+
+export interface StartedBroker {
+  info: BrokerInfo;
+  stop(): Promise<void>;
+}
+
+const HOW_TO_GET_ONE = 'no RabbitMQ for the tests: set RABBITMQ_URL, start a Docker engine, or install rabbitmq-server (apt-get install rabbitmq-server)';
+
+/**
+ * Finds a broker: RABBITMQ_URL / RABBITMQ_HOST... if set, else a Docker container, else a private
+ * node of the local rabbitmq-server; else fails with one line saying how to get one.
+ */
+export async function resolveBroker(options: { failIfNoPeerCert?: boolean; preferLocal?: boolean } = {}): Promise<StartedBroker> {
+  if (!options.preferLocal && (process.env.RABBITMQ_URL || process.env.RABBITMQ_HOST)) {
+    return { info: fromEnvironment(), stop: async () => undefined };
+  }
+  const local = hasLocalRabbitmq();
+  if (!(options.preferLocal && local) && await dockerAvailable()) return startDocker(options);
+  if (local) return startLocal(options);
+  throw new Error(HOW_TO_GET_ONE);
+}
+
+function fromEnvironment(): BrokerInfo {
+  const config = loadConfig(process.env);
+  const management = managementFromEnv(process.env);
+  const tlsEnv = config.tls
+    ? Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('RABBITMQ_SSL') && v) as [string, string][])
+    : undefined;
+  return {
+    source: 'env',
+    description: `the broker from the environment (${config.hostname}:${config.port})`,
+    hostname: config.hostname, port: config.port, username: config.username, password: config.password,
+    tlsEnv: tlsEnv && { ...tlsEnv, RABBITMQ_SSL: 'on' },
+    managementUrl: management.url,
+  };
+}
+
+async function startLocal(options: { failIfNoPeerCert?: boolean }): Promise<StartedBroker> {
+  const spec = await createLocalBroker(options);
+  try {
+    await startLocalBroker(spec);
+  } catch (err) {
+    await destroyLocalBroker(spec);
+    throw err;
+  }
+  const { certs, ports } = spec;
+  return {
+    info: {
+      source: 'local',
+      description: `a private rabbitmq-server node ${spec.nodeName} (AMQP ${ports.amqp}, AMQPS ${ports.amqps}, management ${ports.management})`,
+      hostname: '127.0.0.1', port: ports.amqp, username: 'guest', password: 'guest',
+      managementUrl: `http://127.0.0.1:${ports.management}`,
+      tls: {
+        port: ports.amqps, ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey,
+        otherCa: certs.otherCa, otherClientCert: certs.otherClientCert, otherClientKey: certs.otherClientKey,
+      },
+      restart: { kind: 'local', spec },
+    },
+    stop: () => destroyLocalBroker(spec),
+  };
+}
+
+async function startDocker(options: { failIfNoPeerCert?: boolean }): Promise<StartedBroker> {
+  const certDir = mkdtempSync(join(tmpdir(), 'rabbit-tutorials-certs-'));
+  const certs = generateCerts(certDir);
+  const broker = await startDockerBroker(certs, options);
+  return {
+    info: {
+      source: 'docker',
+      description: `a Docker container (AMQP ${broker.ports.amqp}, AMQPS ${broker.ports.amqps}, management ${broker.ports.management})`,
+      hostname: '127.0.0.1', port: broker.ports.amqp, username: 'guest', password: 'guest',
+      managementUrl: `http://127.0.0.1:${broker.ports.management}`,
+      tls: {
+        port: broker.ports.amqps, ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey,
+        otherCa: certs.otherCa, otherClientCert: certs.otherClientCert, otherClientKey: certs.otherClientKey,
+      },
+      restart: { kind: 'docker', containerId: broker.containerId },
+    },
+    stop: async () => {
+      await broker.stop();
+      rmSync(certDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Stops and starts the broker; durable queues and persistent messages survive. */
+export async function restartBroker(info: BrokerInfo): Promise<void> {
+  if (!info.restart) throw new Error(`cannot restart ${info.description}: the tests did not start it`);
+  if (info.restart.kind === 'local') await restartLocalBroker(info.restart.spec);
+  else await restartDockerBroker(info.restart.containerId);
+}

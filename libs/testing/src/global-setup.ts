@@ -1,0 +1,18 @@
+import type { TestProject } from 'vitest/node';
+import { type BrokerInfo, resolveBroker } from './broker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    broker: BrokerInfo;
+  }
+}
+
+/** One broker for the whole run: found or started here, stopped at the end. */
+export default async function setup(project: TestProject) {
+  const started = await resolveBroker();
+  console.log(`[broker] tests use ${started.info.description}`);
+  project.provide('broker', started.info);
+  return async () => {
+    await started.stop();
+  };
+}

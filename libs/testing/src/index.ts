@@ -1,0 +1,86 @@
+import { connect, loadConfig } from '@rabbit-tutorials/connection';
+import { Management } from '@rabbit-tutorials/management';
+import type { ChannelModel } from 'amqplib';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, inject } from 'vitest';
+import { type BrokerInfo, restartBroker } from './broker.js';
+
+export { AppProcess, ROOT, runApp, startApp } from './apps.js';
+export type { BrokerInfo } from './broker.js';
+
+/** The broker of this test run (see global-setup). */
+export function broker(): BrokerInfo {
+  return inject('broker');
+}
+
+export function management(): Management {
+  const info = broker();
+  return new Management({ url: info.managementUrl, username: info.username, password: info.password });
+}
+
+/** Why a broker restart is impossible here (a broker from the environment), or undefined if it is possible. */
+export function cannotRestart(): string | undefined {
+  return broker().restart ? undefined : 'the broker comes from RABBITMQ_URL: the tests cannot restart it';
+}
+
+export function restart(): Promise<void> {
+  return restartBroker(broker());
+}
+
+/** The environment a program needs to use `vhost` on the test broker as the admin user. */
+export function envFor(vhost: string, user?: { username: string; password: string }): Record<string, string> {
+  const info = broker();
+  const cred = user ?? info;
+  const scheme = info.tlsEnv ? 'amqps' : 'amqp';
+  return {
+    RABBITMQ_URL: `${scheme}://${encodeURIComponent(cred.username)}:${encodeURIComponent(cred.password)}@${info.hostname}:${info.port}/${encodeURIComponent(vhost)}`,
+    RABBITMQ_CONNECTION_ATTEMPTS: '3',
+    RABBITMQ_RETRY_DELAY_MS: '200',
+    ...info.tlsEnv,
+  };
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface TestVhost {
+  /** Its name, unique to this test. */
+  readonly name: string;
+  /** Environment for programs under test (RABBITMQ_URL on this vhost). */
+  readonly env: Record<string, string>;
+  /** A connection from the test itself, closed after the test. */
+  connect(): Promise<ChannelModel>;
+}
+
+/**
+ * Gives every test of the file a fresh vhost (created before, deleted after), so programs can use the
+ * tutorials' fixed queue and exchange names without meeting other tests' data.
+ */
+export function useVhost(): TestVhost {
+  let name = '';
+  const connections: ChannelModel[] = [];
+  beforeEach(async (ctx) => {
+    name = uniqueName(`test-${ctx.task.file.name.replace(/.*\//, '').replace(/\.test\.ts$/, '')}`);
+    const api = management();
+    await api.createVhost(name);
+    await api.setPermissions(name, broker().username);
+  });
+  afterEach(async () => {
+    await Promise.all(connections.splice(0).map((c) => c.close().catch(() => undefined)));
+    await management().deleteVhost(name);
+  });
+  return {
+    get name() {
+      return name;
+    },
+    get env() {
+      return envFor(name);
+    },
+    async connect() {
+      const connection = await connect(loadConfig(envFor(name)), 'test');
+      connections.push(connection);
+      return connection;
+    },
+  };
+}

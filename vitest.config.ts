@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+const shared = { testTimeout: 60_000, hookTimeout: 120_000 };
+
+export default defineConfig({
+  test: {
+    // One broker for the whole run, shared by both projects.
+    globalSetup: ['libs/testing/src/global-setup.ts'],
+    // Broker-restart tests run last and alone: a restart would break every other test running then.
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'tests',
+          include: ['apps/*/test/**/*.test.ts', 'libs/*/test/**/*.test.ts'],
+          exclude: ['**/*.restart.test.ts', '**/node_modules/**'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'restart',
+          include: ['apps/*/test/**/*.restart.test.ts', 'libs/*/test/**/*.restart.test.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
+  },
+});
