@@ -55,6 +55,7 @@ export const CONFIG_VARIABLES = {
   RABBITMQ_RETRY_DELAY_MS: 'first retry delay, doubled each attempt up to 30 s (default 1000)',
   RABBITMQ_CONNECT_TIMEOUT_MS: 'TCP + TLS + AMQP handshake timeout (default 10000)',
   RABBITMQ_CONNECTION_NAME: 'connection name shown in the management UI (default the program name)',
+  RABBITMQ_SHUTDOWN_TIMEOUT_MS: 'consumers: how long shutdown waits for messages in progress (default 30000)',
 } as const;
 
 type Env = Record<string, string | undefined>;

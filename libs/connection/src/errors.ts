@@ -21,6 +21,8 @@ interface AmqpReply {
 /** The AMQP reply code and text in an amqplib error, from its fields or its message. */
 export function amqpReply(err: unknown): AmqpReply | undefined {
   if (!(err instanceof Error)) return undefined;
+  // amqplib drops the reply of a refused connection.open; the broker only refuses it with 530.
+  if (/^Expected ConnectionOpenOk; got <ConnectionClose/.test(err.message)) return { code: 530, text: 'NOT_ALLOWED - vhost refused' };
   const match = /(\d{3}) \([A-Z_-]+\) with message "(.*)"/s.exec(err.message);
   if (match) return { code: Number(match[1]), text: match[2]! };
   const code = (err as { code?: unknown }).code;
@@ -98,6 +100,10 @@ function describeReply({ code, text }: AmqpReply, ctx: ErrorContext): string {
   const vhost = ctx.vhost ?? '/';
   if (code === 403 && /Login was refused/.test(text)) {
     return `access refused: user "${ctx.user ?? '?'}" could not log in${ctx.target ? ` to ${ctx.target}` : ''}: wrong user name or password ${tag}`;
+  }
+  if (code === 530 && text === 'NOT_ALLOWED - vhost refused') {
+    return `virtual host "${vhost}" refused for user "${ctx.user ?? '?'}": if it does not exist, create it with rabbitmqctl add_vhost ${shellQuote(vhost)}; ` +
+      `else grant the user access: rabbitmqctl set_permissions -p ${shellQuote(vhost)} ${ctx.user ?? 'USER'} '.*' '.*' '.*' ${tag}`;
   }
   if (code === 530 && /vhost .* not found/.test(text)) {
     return `virtual host "${vhost}" does not exist: create it with rabbitmqctl add_vhost ${shellQuote(vhost)} ${tag}`;

@@ -69,6 +69,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<number> {
   const timeoutMs = shutdownTimeout(env);
   const inFlight = new Set<Promise<unknown>>();
   let consumers: { channel: Channel; tag: string }[] = [];
+  let current: Channel | undefined;
   let stopping = false;
   let finish!: (code: number) => void;
   const finished = new Promise<number>((resolve) => (finish = resolve));
@@ -76,6 +77,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<number> {
   const setup = async (connection: ChannelModel) => {
     consumers = [];
     const channel = await connection.createConfirmChannel();
+    current = channel;
     channel.on('error', (err: unknown) => {
       // A broker-side channel close (e.g. 406 on a bad ack) is a bug or a conflict: no point going on.
       void stop(1, explain(err, config).message);
@@ -130,7 +132,12 @@ export async function runConsumer(options: ConsumerOptions): Promise<number> {
       ]);
       if (timedOut) log(`${inFlight.size} message(s) still in progress; the broker will redeliver them`);
     }
+    // Channel first: its close-ok proves the broker has processed our acks. Closing the connection
+    // straight away can drop acks still on their way, and those messages would be delivered again.
+    await current?.close().catch(() => undefined);
     await connection.close().catch(() => undefined);
+    // Abandoned handlers could keep the process alive; their messages are back in the queue by now.
+    if (inFlight.size > 0) process.exit(code);
     finish(code);
   }
 

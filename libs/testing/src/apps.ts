@@ -87,7 +87,7 @@ afterEach(async () => {
  */
 export function startApp(app: string, role: string, args: string[] = [], env: Record<string, string> = {}): AppProcess {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('RABBITMQ_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps', app, 'src', `${role}.ts`), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps', app, app.startsWith('..') ? '' : 'src', `${role}.ts`), ...args], {
     cwd: ROOT,
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

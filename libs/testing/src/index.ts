@@ -3,7 +3,7 @@ import { Management } from '@rabbit-tutorials/management';
 import type { ChannelModel } from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, inject } from 'vitest';
-import { type BrokerInfo, restartBroker } from './broker.js';
+import { type BrokerInfo, resolveBroker, restartBroker, type StartedBroker } from './broker.js';
 
 export { AppProcess, ROOT, runApp, startApp } from './apps.js';
 export type { BrokerInfo } from './broker.js';
@@ -21,6 +21,17 @@ export function management(): Management {
 /** Why a broker restart is impossible here (a broker from the environment), or undefined if it is possible. */
 export function cannotRestart(): string | undefined {
   return broker().restart ? undefined : 'the broker comes from RABBITMQ_URL: the tests cannot restart it';
+}
+
+/**
+ * A second broker of the same kind as the run's (local node or container), for tests that need other
+ * broker settings, e.g. mutual TLS required. Undefined with the reason when the run's broker came from
+ * the environment.
+ */
+export async function startDedicatedBroker(options: { failIfNoPeerCert?: boolean }): Promise<StartedBroker | string> {
+  const kind = broker().restart?.kind;
+  if (!kind) return 'the broker comes from RABBITMQ_URL: the tests do not start brokers';
+  return resolveBroker({ ...options, preferLocal: kind === 'local' });
 }
 
 export function restart(): Promise<void> {

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { BrokerError, connect, loadConfig } from '../src/index.js';
+import { broker, envFor, management, startDedicatedBroker, useVhost } from '@rabbit-tutorials/testing';
+
+const vhost = useVhost();
+
+/** Config for the test vhost, with overrides (e.g. TLS variables). */
+function config(extra: Record<string, string> = {}) {
+  return loadConfig({ ...vhost.env, RABBITMQ_CONNECTION_ATTEMPTS: '1', ...extra });
+}
+
+function tlsEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const info = broker();
+  return { RABBITMQ_URL: `amqps://guest:guest@localhost:${info.tls!.port}/${encodeURIComponent(vhost.name)}`, ...extra };
+}
+
+async function failure(promise: Promise<unknown>): Promise<BrokerError> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(BrokerError);
+  return err as BrokerError;
+}
+
+async function roundTrip(env: Record<string, string>) {
+  const connection = await connect(config(env), 'connect-test');
+  try {
+    const channel = await connection.createChannel();
+    const { queue } = await channel.assertQueue('', { exclusive: true });
+    channel.sendToQueue(queue, Buffer.from('ping'));
+    let message = null;
+    for (let i = 0; i < 50 && !message; i++) {
+      message = await channel.get(queue, { noAck: true });
+      if (!message) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(message && message.content.toString()).toBe('ping');
+  } finally {
+    await connection.close();
+  }
+}
+
+describe('connect', () => {
+  it('connects over plain AMQP to a non-default vhost, named in the management UI', async () => {
+    const connection = await connect(config({ RABBITMQ_CONNECTION_NAME: `named-${vhost.name}` }));
+    try {
+      let names: string[] = [];
+      // The management API's connection list is refreshed every few seconds.
+      for (let i = 0; i < 60 && !names.includes(`named-${vhost.name}`); i++) {
+        names = (await management().connections()).filter((c) => c.vhost === vhost.name).map((c) => c.client_properties?.connection_name ?? '');
+        if (!names.includes(`named-${vhost.name}`)) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(names).toContain(`named-${vhost.name}`);
+    } finally {
+      await connection.close();
+    }
+    await roundTrip({});
+  });
+
+  it('refuses a wrong password at once, without retrying and without showing it', async () => {
+    const info = broker();
+    const started = Date.now();
+    const err = await failure(connect(loadConfig({
+      RABBITMQ_URL: `amqp://guest:WrongPassword1@${info.hostname}:${info.port}/${encodeURIComponent(vhost.name)}`,
+      RABBITMQ_CONNECTION_ATTEMPTS: '5', RABBITMQ_RETRY_DELAY_MS: '2000',
+    })));
+    expect(err.message).toMatch(/^access refused: user "guest" could not log in to amqp:\/\/guest@.*: wrong user name or password \(403 ACCESS_REFUSED\)$/);
+    expect(err.message).not.toContain('WrongPassword1');
+    expect(err.fatal).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('names a missing vhost and how to create it, at once', async () => {
+    const info = broker();
+    const err = await failure(connect(loadConfig({
+      RABBITMQ_URL: `amqp://guest:guest@${info.hostname}:${info.port}/no-such-vhost`, RABBITMQ_RETRY_DELAY_MS: '5000',
+    })));
+    expect(err.message).toBe('virtual host "no-such-vhost" refused for user "guest": if it does not exist, create it with rabbitmqctl add_vhost no-such-vhost; ' +
+      `else grant the user access: rabbitmqctl set_permissions -p no-such-vhost guest '.*' '.*' '.*' (530 NOT_ALLOWED)`);
+    expect(err.fatal).toBe(true);
+  });
+
+  it('retries a refused connection with backoff, then says the broker is unreachable', async () => {
+    const started = Date.now();
+    const err = await failure(connect(loadConfig({ RABBITMQ_URL: 'amqp://127.0.0.1:1/', RABBITMQ_CONNECTION_ATTEMPTS: '3', RABBITMQ_RETRY_DELAY_MS: '100' })));
+    expect(err.message).toBe('cannot reach the broker at amqp://guest@127.0.0.1:1/%2F: connection refused (is RabbitMQ running and listening there?)');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300); // 100 + 200 ms of backoff
+  });
+
+  it('explains a 406 inequivalent redeclare: queue, argument, and what to do', async () => {
+    const connection = await vhost.connect();
+    const channel = await connection.createChannel();
+    await channel.assertQueue('orders', { durable: false });
+    const second = await connection.createChannel();
+    second.on('error', () => undefined);
+    const { explain } = await import('../src/index.js');
+    const err = await second.assertQueue('orders', { durable: true }).catch((e: unknown) => explain(e, config()));
+    expect(err).toBeInstanceOf(BrokerError);
+    expect((err as BrokerError).message).toBe(
+      `queue 'orders' in vhost '${vhost.name}' already exists with durable = 'false', but this program declares durable = 'true': ` +
+      `declare it with the same arguments, or delete it (rabbitmqctl delete_queue -p ${vhost.name} orders) if its messages can go (406 PRECONDITION_FAILED)`);
+    const third = await connection.createChannel();
+    third.on('error', () => undefined);
+    const missing = await third.checkQueue('nowhere').catch((e: unknown) => explain(e, config()));
+    expect((missing as BrokerError).message).toBe(`queue 'nowhere' does not exist in vhost '${vhost.name}': start the program that declares it first, or declare it here (404 NOT_FOUND)`);
+  });
+});
+
+describe('TLS', () => {
+  it('connects with the CA that signed the broker certificate', async (ctx) => {
+    if (!broker().tls) ctx.skip();
+    await roundTrip(tlsEnv({ RABBITMQ_SSL_CA: broker().tls!.ca }));
+  });
+
+  it('rejects a broker certificate from another CA with a clear error, at once', async (ctx) => {
+    if (!broker().tls) ctx.skip();
+    const err = await failure(connect(config(tlsEnv({ RABBITMQ_SSL_CA: broker().tls!.otherCa, RABBITMQ_CONNECTION_ATTEMPTS: '5' }))));
+    expect(err.message).toMatch(/^TLS: the broker certificate at amqps:\/\/guest@localhost:\d+\/.* is not trusted \(\w+\): set RABBITMQ_SSL_CA to the CA file that signed it$/);
+    expect(err.fatal).toBe(true);
+  });
+
+  it('says when plain AMQP meets a TLS port', async (ctx) => {
+    if (!broker().tls) ctx.skip();
+    const info = broker();
+    const err = await failure(connect(config({ RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${info.tls!.port}/`, RABBITMQ_CONNECT_TIMEOUT_MS: '3000' })));
+    expect(err.message).toMatch(/closed the connection during the handshake|timed out/);
+  });
+
+  it('mutual TLS: the broker requires a client certificate signed by its CA', async (ctx) => {
+    const dedicated = await startDedicatedBroker({ failIfNoPeerCert: true });
+    if (typeof dedicated === 'string') return ctx.skip(dedicated);
+    try {
+      const { tls } = dedicated.info;
+      const url = `amqps://guest:guest@localhost:${tls!.port}/`;
+      const base = { RABBITMQ_URL: url, RABBITMQ_SSL_CA: tls!.ca, RABBITMQ_CONNECTION_ATTEMPTS: '1' };
+      await roundTrip({ ...base, RABBITMQ_SSL_CERT: tls!.clientCert, RABBITMQ_SSL_KEY: tls!.clientKey });
+      const without = await failure(connect(loadConfig(base)));
+      expect(without.message).toMatch(/requires a client certificate: set RABBITMQ_SSL_CERT and RABBITMQ_SSL_KEY|closed the connection during the handshake/);
+      const untrusted = await failure(connect(loadConfig({ ...base, RABBITMQ_SSL_CERT: tls!.otherClientCert, RABBITMQ_SSL_KEY: tls!.otherClientKey })));
+      expect(untrusted.message).toMatch(/rejected the client certificate|closed the connection during the handshake/);
+    } finally {
+      await dedicated.stop();
+    }
+  });
+});
+
+describe('envFor', () => {
+  it('builds a URL the config loader reads back', () => {
+    expect(loadConfig(envFor('a/b')).vhost).toBe('a/b');
+  });
+});
