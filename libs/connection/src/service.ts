@@ -32,6 +32,11 @@ export interface ConsumeOptions extends Options.Consume {
    * without requeue: the broker dead-letters it if the queue has a dead-letter exchange, else drops it.
    */
   deadLetterQueue?: string;
+  /**
+   * Quorum queues count deliveries (x-delivery-count): a message delivered this many times already
+   * (its handler kept crashing the process) is dead-lettered without running the handler again.
+   */
+  maxDeliveries?: number;
 }
 
 export interface ConsumerContext {
@@ -43,6 +48,24 @@ export interface ConsumerContext {
    * running handlers.
    */
   consume(queue: string, handler: MessageHandler, options?: ConsumeOptions): Promise<string>;
+}
+
+export interface Binding {
+  /** Routing or binding key ('' for fanout and headers exchanges). */
+  pattern: string;
+  /** Binding arguments (headers exchanges: x-match and the headers to match). */
+  arguments?: Record<string, unknown>;
+}
+
+/**
+ * The subscriber side of the log tutorials: a fresh exclusive, server-named queue (gone when this
+ * consumer goes), bound to `exchange` once per binding, consumed with auto-ack as in the tutorials.
+ */
+export async function subscribe(ctx: ConsumerContext, exchange: string, bindings: Binding[], handler: MessageHandler): Promise<string> {
+  const { queue } = await ctx.channel.assertQueue('', { exclusive: true });
+  for (const binding of bindings) await ctx.channel.bindQueue(queue, exchange, binding.pattern, binding.arguments);
+  await ctx.consume(queue, handler, { noAck: true });
+  return queue;
 }
 
 export interface ConsumerOptions {
@@ -83,14 +106,20 @@ export async function runConsumer(options: ConsumerOptions): Promise<number> {
       void stop(1, explain(err, config).message);
     });
     const consume = async (queue: string, handler: MessageHandler, opts: ConsumeOptions = {}) => {
-      const { deadLetterQueue, ...consumeOptions } = opts;
+      const { deadLetterQueue, maxDeliveries, ...consumeOptions } = opts;
       const { consumerTag } = await channel.consume(queue, (message) => {
         if (message === null) {
           void stop(1, `the broker cancelled the consumer of queue '${queue}' (was it deleted?)`);
           return;
         }
+        const deliveries = Number(message.properties.headers?.['x-delivery-count'] ?? 0);
         const done = Promise.resolve()
-          .then(() => handler(message))
+          .then(() => {
+            if (maxDeliveries !== undefined && deliveries >= maxDeliveries) {
+              throw new Error(`delivered ${deliveries + 1} times without being acked (does it crash the consumer?)`);
+            }
+            return handler(message);
+          })
           .then(
             () => {
               if (!consumeOptions.noAck) channel.ack(message);
@@ -164,10 +193,12 @@ async function deadLetter(channel: ConfirmChannel, queue: string, message: Consu
     channel.nack(message, false, false);
     return;
   }
-  const headers = { ...message.properties.headers, 'x-first-death-queue': queue, 'x-exception-message': reason.slice(0, 1000) };
+  // userId is checked against the publishing user: keep it and the broker would refuse the copy.
+  const { userId: _userId, ...properties } = message.properties;
+  const headers = { ...properties.headers, 'x-first-death-queue': queue, 'x-exception-message': reason.slice(0, 1000) };
   // Publish with a confirm before acking, so the message is never lost between the two queues.
   await new Promise<void>((resolve, reject) => {
-    channel.sendToQueue(target, message.content, { ...message.properties, headers, persistent: true },
+    channel.sendToQueue(target, message.content, { ...properties, headers, persistent: true },
       (confirmErr) => (confirmErr ? reject(new BrokerError(`the broker did not confirm the dead-lettered message`, false)) : resolve()));
   });
   channel.ack(message);
@@ -198,6 +229,9 @@ export async function runProducer<T>(name: string, body: (ctx: ProducerContext) 
   try {
     const channel = await connection.createConfirmChannel();
     channel.on('error', (err: unknown) => (channelError = err));
+    // Messages published with `mandatory` that no queue took come back here instead of vanishing.
+    channel.on('return', (message: ConsumeMessage) => log(`no queue is bound for '${message.fields.routingKey}' on exchange ` +
+      `'${message.fields.exchange}': that message was dropped`));
     const result = await body({ channel, connection, config, signal: abort.signal });
     await channel.waitForConfirms();
     await channel.close();

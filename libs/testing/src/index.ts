@@ -95,3 +95,4 @@ export function useVhost(): TestVhost {
     },
   };
 }
+export { eventually, publishConfirmed, queueDepth } from './amqp.js';

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { publishConfirmed, runApp, startApp, useVhost } from '@rabbit-tutorials/testing';
+
+const vhost = useVhost();
+
+describe('headers-logs', () => {
+  it('x-match all needs every header, any needs one', async () => {
+    const all = startApp('headers-logs', 'receive', ['all', 'level=error', 'source=db'], vhost.env);
+    const any = startApp('headers-logs', 'receive', ['any', 'level=error', 'source=db'], vhost.env);
+    await all.waitFor(/Waiting for logs/);
+    await any.waitFor(/Waiting for logs/);
+    expect(await runApp('headers-logs', 'emit', ['level=error', 'source=db', 'disk', 'full'], vhost.env))
+      .toMatchObject({ code: 0, stdout: ' [x] Sent {"level":"error","source":"db"}:disk full' });
+    const connection = await vhost.connect();
+    await publishConfirmed(connection, 'headers_logs', [
+      { body: 'error from web', options: { headers: { level: 'error', source: 'web' } } },
+      { body: 'info from db', options: { headers: { level: 'info', source: 'db' } } },
+      { body: 'info from web', options: { headers: { level: 'info', source: 'web' } } },
+      { body: 'end', options: { headers: { level: 'error', source: 'db', last: 'yes' } } },
+    ]);
+    await all.waitFor(/:end$/);
+    await any.waitFor(/:end$/);
+    const bodies = (app: typeof all) => app.matching(/^ \[x\]/).map((l) => l.replace(/^.*\}:/, ''));
+    expect(bodies(all)).toEqual(['disk full', 'end']);
+    expect(bodies(any)).toEqual(['disk full', 'error from web', 'info from db', 'end']);
+    expect(all.matching(/^ \[x\]/)[0]).toBe(' [x] {"level":"error","source":"db"}:disk full');
+  });
+
+  it.each([
+    ['receive', [], /^error: the first argument must be all or any\nusage: receive <all\|any>/],
+    ['receive', ['all'], /^error: give at least one header=value/],
+    ['receive', ['any', 'level'], /^error: "level" is not a header=value/],
+    ['receive', ['any', 'x-match=all'], /^error: header "x-match": names starting with x- are reserved/],
+    ['emit', ['just words'], /^error: give at least one header=value\nusage: emit/],
+  ])('%s %j: usage error, exit 1', async (role, args, stderr) => {
+    const result = await runApp('headers-logs', role, args, vhost.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(stderr);
+  });
+});

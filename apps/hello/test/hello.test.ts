@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { publishConfirmed, runApp, startApp, useVhost } from '@rabbit-tutorials/testing';
+
+const vhost = useVhost();
+
+describe('hello', () => {
+  it('send → receive: the receiver prints what was sent, both exit 0', async () => {
+    const receiver = startApp('hello', 'receive', [], vhost.env);
+    await receiver.waitFor(/Waiting for messages/);
+    const sent = await runApp('hello', 'send', ['Hello', 'RabbitMQ!'], vhost.env);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toBe(" [x] Sent 'Hello RabbitMQ!'");
+    await receiver.waitFor(/^ \[x\] Received 'Hello RabbitMQ!'$/);
+    expect((await receiver.stop('SIGINT')).code).toBe(0);
+  });
+
+  it('keeps a message sent before any receiver runs (durable queue, persistent message)', async () => {
+    expect((await runApp('hello', 'send', [], vhost.env)).code).toBe(0);
+    const receiver = startApp('hello', 'receive', [], vhost.env);
+    await receiver.waitFor(/^ \[x\] Received 'Hello World!'$/);
+  });
+
+  it('rejects a body that is not UTF-8 instead of printing garbage, and goes on', async () => {
+    const receiver = startApp('hello', 'receive', [], vhost.env);
+    await receiver.waitFor(/Waiting for messages/);
+    const connection = await vhost.connect();
+    await publishConfirmed(connection, '', [{ routingKey: 'hello', body: Buffer.from([0xc3, 0x28]) }, { routingKey: 'hello', body: 'after' }]);
+    await receiver.waitFor(/^ \[x\] Received 'after'$/);
+    await receiver.waitFor(/rejected a message from 'hello' \(the body is not valid UTF-8 text\)/);
+    expect(receiver.matching(/Received/)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { cannotRestart, eventually, queueDepth, restart, runApp, startApp, useVhost } from '@rabbit-tutorials/testing';
+
+const vhost = useVhost();
+
+describe('task-queue across a broker restart', () => {
+  it('confirmed persistent tasks survive the restart and are all worked on', async (ctx) => {
+    if (cannotRestart()) return ctx.skip(cannotRestart());
+    const sent = await runApp('task-queue', 'new-task', ['--count', '500', 'durable'], vhost.env);
+    expect(sent.code).toBe(0);
+
+    await restart();
+
+    const connection = await vhost.connect();
+    expect(await queueDepth(connection, 'task_queue')).toBe(500);
+    const worker = startApp('task-queue', 'worker', ['--dot-ms', '0', '--prefetch', '50'], vhost.env);
+    await worker.waitFor(/^ \[x\] Done /, 500, 30_000);
+    const ids = new Set(worker.matching(/^ \[x\] Done durable #\d+$/).map((line) => line.replace(/.*#/, '')));
+    expect(ids.size).toBe(500);
+    await eventually(async () => (await queueDepth(connection, 'task_queue')) === 0);
+  });
+});
