@@ -9,3 +9,5 @@ export { intOption, parseCli, utf8 } from './cli.js';
 export { publishAll } from './publish.js';
 export type { Outgoing, PublishAllOptions } from './publish.js';
 export { quorumQueue } from './topology.js';
+export { DIRECT_REPLY_TO, RpcClient, RpcError, RpcTimeoutError } from './rpc.js';
+export type { RpcClientOptions } from './rpc.js';

@@ -92,10 +92,14 @@ export function startApp(app: string, role: string, args: string[] = [], env: Re
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const process_ = new AppProcess(child, `${app}:${role}`);
-  running.add(process_);
-  void process_.exited.then(() => running.delete(process_));
-  return process_;
+  return track(new AppProcess(child, `${app}:${role}`));
+}
+
+/** Kills the process after the current test if it is still running. */
+export function track(app: AppProcess): AppProcess {
+  running.add(app);
+  void app.exited.then(() => running.delete(app));
+  return app;
 }
 
 /** Runs a program to its end and returns exit code and output. */

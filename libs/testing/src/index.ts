@@ -96,3 +96,4 @@ export function useVhost(): TestVhost {
   };
 }
 export { eventually, publishConfirmed, queueDepth } from './amqp.js';
+export { NO_PIKA, pikaPython, startPika } from './pika.js';

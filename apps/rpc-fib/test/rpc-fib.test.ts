@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { RpcError, RpcTimeoutError } from '@rabbit-tutorials/connection';
+import { eventually, runApp, startApp, useVhost } from '@rabbit-tutorials/testing';
+import { FibonacciClient } from '../src/fibonacci-client.js';
+import { MAX_N, fib } from '../src/fib.js';
+
+const vhost = useVhost();
+
+async function server(...args: string[]) {
+  const app = startApp('rpc-fib', 'server', args, vhost.env);
+  await app.waitFor(/Awaiting RPC requests/);
+  return app;
+}
+
+describe('fib', () => {
+  it('is exact for small and large n', () => {
+    expect([0, 1, 2, 10, 30].map(fib)).toEqual([0n, 1n, 1n, 55n, 832040n]);
+    expect(fib(100)).toBe(354224848179261915075n);
+    expect(fib(MAX_N).toString()).toHaveLength(2090);
+  });
+});
+
+describe('rpc-fib', () => {
+  it('client -- 30 prints " [.] Got 832040" (direct reply-to and callback queue)', async () => {
+    const srv = await server();
+    const direct = await runApp('rpc-fib', 'client', ['30'], vhost.env);
+    expect(direct).toMatchObject({ code: 0, stdout: ' [x] Requesting fib(30)\n [.] Got 832040' });
+    const queue = await runApp('rpc-fib', 'client', ['--callback-queue', '10'], vhost.env);
+    expect(queue).toMatchObject({ code: 0, stdout: ' [x] Requesting fib(10)\n [.] Got 55' });
+    expect(srv.matching(/^ \[\.\] fib\(\d+\)$/)).toEqual([' [.] fib(30)', ' [.] fib(10)']);
+  });
+
+  it('1,000 concurrent calls on one connection each get their own answer', async () => {
+    await server('--prefetch', '50', '--quiet');
+    const client = await FibonacciClient.create(await vhost.connect());
+    const ns = Array.from({ length: 1000 }, (_, i) => (i * 7919) % 1500);
+    const answers = await Promise.all(ns.map((n) => client.fib(n)));
+    expect(answers).toEqual(ns.map(fib));
+    expect(client.ignoredReplies).toBe(0);
+  });
+
+  it('without a server: the call times out with a clear error; without its queue it fails at once', async () => {
+    const missing = await runApp('rpc-fib', 'client', ['--timeout', '5000', '5'], vhost.env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe("error: no queue 'rpc_queue' took the request: is the server running (it declares the queue)?");
+
+    const connection = await vhost.connect();
+    await (await connection.createChannel()).assertQueue('rpc_queue', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    const started = Date.now();
+    const waited = await runApp('rpc-fib', 'client', ['--timeout', '400', '5'], vhost.env);
+    expect(waited.code).toBe(1);
+    expect(waited.stderr).toBe("error: no reply from 'rpc_queue' within 400 ms: is a server running?");
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('bad input gets an error reply; the server stays up and serves the next call', async () => {
+    const srv = await server();
+    const client = await FibonacciClient.create(await vhost.connect());
+    for (const bad of ['abc', '-1', '1e3', '', '3.5', String(MAX_N + 1), '9'.repeat(400)]) {
+      const err = await client.fib(bad).catch((e: unknown) => e);
+      expect(err, bad).toBeInstanceOf(RpcError);
+      expect((err as Error).message).toMatch(/^n must be (a whole number )?from 0 to 10000/);
+    }
+    expect(await client.fib(MAX_N)).toBe(fib(MAX_N));
+    const cli = await runApp('rpc-fib', 'client', ['abc'], vhost.env);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toBe('error: n must be a whole number from 0 to 10000 (got "abc")');
+    expect(srv.child.exitCode).toBeNull();
+  });
+
+  it('a request without reply_to is dropped (acked, not requeued for ever)', async () => {
+    const srv = await server();
+    const connection = await vhost.connect();
+    const channel = await connection.createConfirmChannel();
+    channel.sendToQueue('rpc_queue', Buffer.from('5'));
+    await channel.waitForConfirms();
+    await srv.waitFor(/dropped a request without reply_to/);
+    await eventually(async () => (await channel.checkQueue('rpc_queue')).messageCount === 0);
+  });
+
+  it('ignores replies nobody waits for and times out calls on their own clock', async () => {
+    await server();
+    const connection = await vhost.connect();
+    const client = await FibonacciClient.create(connection, { replyTo: 'exclusive' });
+    const stray = await connection.createChannel();
+    stray.sendToQueue(client.replyQueue, Buffer.from('42'), { correlationId: 'not-ours' });
+    expect(await client.fib(12)).toBe(144n);
+    await eventually(() => client.ignoredReplies === 1);
+    const err = await client.fib(12, { timeoutMs: 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RpcTimeoutError);
+    // Its late answer arrives after the timeout and is ignored.
+    await eventually(() => client.ignoredReplies === 2);
+  });
+
+  it('usage errors exit 1', async () => {
+    expect((await runApp('rpc-fib', 'client', ['1', '2'], vhost.env)).stderr).toBe('error: give one n\nusage: client [--timeout MS] [--callback-queue] <n>');
+    expect((await runApp('rpc-fib', 'server', ['--prefetch', 'x'], vhost.env)).code).toBe(1);
+  });
+});
