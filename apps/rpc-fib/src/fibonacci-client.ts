@@ -6,7 +6,8 @@ import { RPC_QUEUE } from './topology.js';
 export class FibonacciClient {
   private constructor(private readonly rpc: RpcClient) {}
 
-  static async create(connection: ChannelModel, options: Omit<RpcClientOptions, 'queue'> = {}): Promise<FibonacciClient> {
+  /** Calls the server's queue, rpc_queue unless `options.queue` names another. */
+  static async create(connection: ChannelModel, options: Partial<RpcClientOptions> = {}): Promise<FibonacciClient> {
     return new FibonacciClient(await RpcClient.create(connection, { queue: RPC_QUEUE, ...options }));
   }
 

@@ -41,7 +41,7 @@ export interface ConsumeOptions extends Options.Consume {
 
 export interface ConsumerContext {
   /** The channel of the current connection (a new one after each reconnection). */
-  channel: ConfirmChannel;
+  channel: Channel;
   /**
    * Starts a consumer whose handler runs for each message. Without noAck the message is acked after
    * the handler returns (or its promise resolves), and dead-lettered if it throws; shutdown waits for
@@ -99,40 +99,57 @@ export async function runConsumer(options: ConsumerOptions): Promise<number> {
 
   const setup = async (connection: ChannelModel) => {
     consumers = [];
-    const channel = await connection.createConfirmChannel();
+    const channel = await connection.createChannel();
     current = channel;
     channel.on('error', (err: unknown) => {
       // A broker-side channel close (e.g. 406 on a bad ack) is a bug or a conflict: no point going on.
       void stop(1, explain(err, config).message);
     });
+    // Dead-lettering publishes with a confirm; a channel of its own keeps confirms off the hot path.
+    let confirmChannel: Promise<ConfirmChannel> | undefined;
+    const deadLetterChannel = () => (confirmChannel ??= connection.createConfirmChannel().then((ch) => {
+      ch.on('error', (err: unknown) => log(`dead-letter channel error: ${explain(err, config).message}`));
+      return ch;
+    }));
+
     const consume = async (queue: string, handler: MessageHandler, opts: ConsumeOptions = {}) => {
       const { deadLetterQueue, maxDeliveries, ...consumeOptions } = opts;
+      const settle = (message: ConsumeMessage, failure?: unknown): void | Promise<void> => {
+        if (failure === undefined) return consumeOptions.noAck ? undefined : channel.ack(message);
+        if (!consumeOptions.noAck) return deadLetter(channel, deadLetterChannel, queue, message, failure, deadLetterQueue);
+        log(`handler failed on a message from '${queue}' (auto-ack: it is gone): ${describeError(failure)}`);
+      };
       const { consumerTag } = await channel.consume(queue, (message) => {
         if (message === null) {
           void stop(1, `the broker cancelled the consumer of queue '${queue}' (was it deleted?)`);
           return;
         }
-        const deliveries = Number(message.properties.headers?.['x-delivery-count'] ?? 0);
-        const done = Promise.resolve()
-          .then(() => {
-            if (maxDeliveries !== undefined && deliveries >= maxDeliveries) {
-              throw new Error(`delivered ${deliveries + 1} times without being acked (does it crash the consumer?)`);
-            }
-            return handler(message);
-          })
-          .then(
-            () => {
-              if (!consumeOptions.noAck) channel.ack(message);
-            },
-            async (err: unknown) => {
-              if (!consumeOptions.noAck) await deadLetter(channel, queue, message, err, deadLetterQueue);
-              else log(`handler failed on a message from '${queue}' (auto-ack: it is gone): ${describeError(err)}`);
-            },
-          )
+        let result: unknown;
+        try {
+          const deliveries = Number(message.properties.headers?.['x-delivery-count'] ?? 0);
+          if (maxDeliveries !== undefined && deliveries >= maxDeliveries) {
+            throw new Error(`delivered ${deliveries + 1} times without being acked (does it crash the consumer?)`);
+          }
+          result = handler(message);
+        } catch (err) {
+          result = Promise.reject(err);
+        }
+        if (!isPromiseLike(result)) {
+          // A synchronous handler is settled at once (no promise hops on the hot path).
+          try {
+            settle(message);
+          } catch (err) {
+            log(`could not settle a message from '${queue}': ${describeError(err)}`);
+          }
+          return;
+        }
+        // A promise is tracked so shutdown can wait for it.
+        const tracked: Promise<unknown> = Promise.resolve(result)
+          .then(() => settle(message), (err: unknown) => settle(message, err ?? 'failed'))
           // The channel may have closed meanwhile (connection lost): the broker redelivers the message.
           .catch((err: unknown) => log(`could not settle a message from '${queue}': ${describeError(err)}`))
-          .finally(() => inFlight.delete(done));
-        inFlight.add(done);
+          .finally(() => inFlight.delete(tracked));
+        inFlight.add(tracked);
       }, consumeOptions);
       consumers.push({ channel, tag: consumerTag });
       return consumerTag;
@@ -186,7 +203,12 @@ export async function runConsumer(options: ConsumerOptions): Promise<number> {
   return code;
 }
 
-async function deadLetter(channel: ConfirmChannel, queue: string, message: ConsumeMessage, err: unknown, target?: string) {
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+}
+
+async function deadLetter(channel: Channel, confirmChannel: () => Promise<ConfirmChannel>, queue: string,
+  message: ConsumeMessage, err: unknown, target?: string) {
   const reason = err instanceof Error ? err.message : String(err);
   if (!target) {
     log(`rejected a message from '${queue}' (${reason}); it goes to the queue's dead-letter exchange, if any`);
@@ -197,9 +219,10 @@ async function deadLetter(channel: ConfirmChannel, queue: string, message: Consu
   const { userId: _userId, ...properties } = message.properties;
   const headers = { ...properties.headers, 'x-first-death-queue': queue, 'x-exception-message': reason.slice(0, 1000) };
   // Publish with a confirm before acking, so the message is never lost between the two queues.
+  const publisher = await confirmChannel();
   await new Promise<void>((resolve, reject) => {
-    channel.sendToQueue(target, message.content, { ...properties, headers, persistent: true },
-      (confirmErr) => (confirmErr ? reject(new BrokerError(`the broker did not confirm the dead-lettered message`, false)) : resolve()));
+    publisher.sendToQueue(target, message.content, { ...properties, headers, persistent: true },
+      (confirmErr) => (confirmErr ? reject(new BrokerError('the broker did not confirm the dead-lettered message', false)) : resolve()));
   });
   channel.ack(message);
   log(`moved a message from '${queue}' to '${target}': ${reason}`);

@@ -1,0 +1,45 @@
+/** The q-quantile (0..1) of sorted values, nearest-rank. */
+export function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+export interface LatencyStats {
+  count: number;
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Runs `call` `count` times with `concurrency` in flight; measures each call and the whole. */
+export async function measureCalls(count: number, concurrency: number, call: (i: number) => Promise<unknown>): Promise<LatencyStats> {
+  const latencies = new Array<number>(count);
+  let next = 0;
+  const started = performance.now();
+  const lane = async () => {
+    for (let i = next++; i < count; i = next++) {
+      const t = performance.now();
+      await call(i);
+      latencies[i] = performance.now() - t;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { count, seconds, perSecond: count / seconds, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+}
+
+/** A plain-text table with right-aligned figures, for terminals and Markdown code blocks. */
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((row) => row.map((cell) => (typeof cell === 'number' ? formatNumber(cell) : cell)))];
+  const widths = headers.map((_, c) => Math.max(...cells.map((row) => String(row[c] ?? '').length)));
+  const line = (row: (string | number)[]) => row.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]!) : String(cell).padStart(widths[c]!))).join('  ');
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+export function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
+  return n.toFixed(n < 1 ? 3 : 2);
+}
