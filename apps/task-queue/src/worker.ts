@@ -27,7 +27,8 @@ main(async () => {
       await consume(TASK_QUEUE, async (message) => {
         const task = utf8(message.content);
         if (task.trim() === '') throw new Error('empty task');
-        console.log(` [x] Received ${task}`);
+        // redelivered: an earlier delivery was not acked (a worker died or disconnected mid-task).
+        console.log(` [x] Received ${task}${message.fields.redelivered ? ' (redelivered)' : ''}`);
         const dots = task.split('.').length - 1;
         await new Promise((resolve) => setTimeout(resolve, dots * dotMs));
         console.log(` [x] Done ${task}`);

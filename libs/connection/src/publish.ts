@@ -17,6 +17,10 @@ export interface PublishAllOptions {
   progressEveryMs?: number;
   /** Republish a message the broker nacked this many times before giving up. */
   retries?: number;
+  /** Called once per confirmed message, with its index. */
+  onConfirm?: (index: number) => void;
+  /** Publish only these indexes (e.g. the unconfirmed ones after a reconnection); default all. */
+  indexes?: Iterable<number>;
 }
 
 /**
@@ -50,11 +54,15 @@ export async function publishAll(channel: ConfirmChannel, total: number, message
       inFlight--;
       if (!err) {
         confirmed++;
+        options.onConfirm?.(index);
         const now = Date.now();
         if (options.onProgress && now - lastProgress >= (options.progressEveryMs ?? 1000)) {
           lastProgress = now;
           options.onProgress(confirmed, total);
         }
+      } else if (err.message !== 'message nacked') {
+        // amqplib fails every pending confirm with 'channel closed' when the channel goes.
+        failure ??= new Error('the channel closed before every message was confirmed');
       } else if (attempt < retries) {
         send(index, attempt + 1);
       } else {
@@ -65,12 +73,71 @@ export async function publishAll(channel: ConfirmChannel, total: number, message
     return ok;
   };
 
-  for (let i = 0; i < total && !options.signal?.aborted && !failure; i++) {
-    if (!send(i, 0)) await new Promise((resolve) => channel.once('drain', resolve));
-    if (inFlight >= window) await waitForRoom(window);
+  // If the channel closes, pending confirms never come: fail instead of waiting for ever.
+  const onClose = () => {
+    failure ??= new Error('the channel closed before every message was confirmed');
+    notify();
+  };
+  channel.once('close', onClose);
+  try {
+    for (const i of options.indexes ?? range(total)) {
+      if (options.signal?.aborted || failure) break;
+      if (!send(i, 0)) await new Promise((resolve) => channel.once('drain', resolve));
+      if (inFlight >= window) await waitForRoom(window);
+    }
+    while (inFlight > 0 && !failure) await waitForRoom(1);
+  } finally {
+    channel.off('close', onClose);
   }
-  while (inFlight > 0 && !failure) await waitForRoom(1);
   if (failure) throw failure;
   options.onProgress?.(confirmed, total);
   return confirmed;
+}
+
+function* range(n: number) {
+  for (let i = 0; i < n; i++) yield i;
+}
+
+export interface ReliableProgress {
+  confirmed: number;
+  total: number;
+  reconnections: number;
+}
+
+/**
+ * publishAll that survives losing the connection (e.g. a broker restart): it reconnects (with the
+ * configured attempts and backoff) and publishes again every message not yet confirmed. At least
+ * once: a message whose confirm was lost in the cut is published twice, so consumers deduplicate
+ * by message id when that matters.
+ */
+export async function publishReliably(open: () => Promise<{ channel: ConfirmChannel; close: () => Promise<void> }>,
+  total: number, message: (index: number) => Outgoing,
+  options: Omit<PublishAllOptions, 'indexes' | 'onConfirm'> & { onReconnect?: (error: Error) => void } = {}): Promise<ReliableProgress> {
+  const confirmed = new Uint8Array(total);
+  let count = 0;
+  let reconnections = 0;
+  for (;;) {
+    const { channel, close } = await open();
+    const pending = function* () {
+      for (let i = 0; i < total; i++) if (!confirmed[i]) yield i;
+    };
+    try {
+      await publishAll(channel, total, message, {
+        ...options,
+        indexes: pending(),
+        onConfirm: (i) => {
+          if (!confirmed[i]) count++;
+          confirmed[i] = 1;
+        },
+        onProgress: options.onProgress && (() => options.onProgress!(count, total)),
+      });
+      await close();
+      return { confirmed: count, total, reconnections };
+    } catch (err) {
+      await close().catch(() => undefined);
+      if (options.signal?.aborted || !/closed/.test((err as Error).message)) throw err;
+      reconnections++;
+      options.onReconnect?.(err as Error);
+    }
+  }
 }
