@@ -43,6 +43,9 @@ export class RpcClient {
   ignoredReplies = 0;
   private readonly pending = new Map<string, Pending>();
   private closed?: Error;
+  // Correlation ids: a random prefix per client and a counter, unique and cheaper than a UUID per call.
+  private readonly idPrefix = randomUUID();
+  private sequence = 0;
 
   private constructor(private readonly channel: Channel, readonly replyQueue: string,
     private readonly options: Required<RpcClientOptions>) {}
@@ -66,7 +69,7 @@ export class RpcClient {
   /** Sends `body` to the server queue and resolves with the reply body. */
   call(body: string | Buffer, options: { timeoutMs?: number } = {}): Promise<Buffer> {
     if (this.closed) return Promise.reject(this.closed);
-    const correlationId = randomUUID();
+    const correlationId = `${this.idPrefix}.${this.sequence++}`;
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     return new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => this.settle(correlationId, new RpcTimeoutError(

@@ -74,6 +74,8 @@ export interface ConsumerOptions {
   /** Declares topology and starts consumers; runs again after every reconnection, so keep it idempotent. */
   setup: (ctx: ConsumerContext) => Promise<void>;
   env?: Record<string, string | undefined>;
+  /** Stops the consumer like SIGTERM does (for consumers embedded in a larger program). */
+  signal?: AbortSignal;
 }
 
 /** The bound on how long shutdown waits for running handlers (RABBITMQ_SHUTDOWN_TIMEOUT_MS, default 30 s). */
@@ -197,6 +199,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  options.signal?.addEventListener('abort', () => void stop(0), { once: true });
   const code = await finished;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

@@ -22,8 +22,6 @@ export function rabbitmqConf(o: {
     `management.tcp.port = ${o.managementPort}`,
     ...(o.loopbackOnly ? ['management.tcp.ip = 127.0.0.1'] : []),
     'disk_free_limit.absolute = 50MB',
-    // Management figures (queue depths, connections) refresh every second instead of every five.
-    'collect_statistics_interval = 1000',
     'log.console = false',
     'log.file.level = info',
     '',
