@@ -40,6 +40,6 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 
 export function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return String(n);
-  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
+  if (Number.isInteger(n) || Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
   return n.toFixed(n < 1 ? 3 : 2);
 }

@@ -57,7 +57,10 @@ export interface ErrorContext {
  */
 export function describeError(err: unknown, ctx: ErrorContext = {}): string {
   if (!(err instanceof Error)) return redact(String(err));
-  if (err.name === 'ConfigError' || err instanceof BrokerError || err instanceof UsageError) return redact(err.message);
+  // Errors written for the user already (also the management client's): keep their words.
+  if (err instanceof BrokerError || err instanceof UsageError || ['ConfigError', 'ManagementError'].includes(err.name)) {
+    return redact(err.message);
+  }
   const at = ctx.target ? ` at ${ctx.target}` : '';
   const reply = amqpReply(err);
   if (reply) return redact(describeReply(reply, ctx));

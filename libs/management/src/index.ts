@@ -97,8 +97,10 @@ export class Management {
         signal: AbortSignal.timeout(15_000),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new ManagementError(`cannot reach the management API at ${this.target.url} (${cause}): is the rabbitmq_management plugin on?`);
+      // fetch hides the socket error in its cause (an AggregateError when several addresses failed).
+      const cause = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+      const code = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (err as Error).message;
+      throw new ManagementError(`cannot reach the management API at ${this.target.url} (${code}): is the rabbitmq_management plugin on?`);
     }
     if (response.status === 401) {
       throw new ManagementError(`the management API at ${this.target.url} refused user "${this.target.username}" (401): wrong password or no management tag`, 401);

@@ -97,3 +97,4 @@ export function useVhost(): TestVhost {
 }
 export { eventually, publishConfirmed, queueDepth } from './amqp.js';
 export { NO_PIKA, pikaPython, startPika } from './pika.js';
+export { freePort } from './local-broker.js';

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { AppProcess, ROOT, track } from './apps.js';
+import { track } from './apps.js';
+import { AppProcess, ROOT } from './process.js';
 
 const PEER = join(ROOT, 'libs/testing/test/pika_peer.py');
 

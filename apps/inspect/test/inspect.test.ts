@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { broker, eventually, freePort, publishConfirmed, runApp, useVhost } from '@rabbit-tutorials/testing';
+
+const vhost = useVhost();
+const env = () => ({ ...vhost.env, RABBITMQ_MANAGEMENT_URL: broker().managementUrl });
+
+describe('inspect', () => {
+  it('lists queues with their depths, exchanges and bindings', async () => {
+    const connection = await vhost.connect();
+    const channel = await connection.createChannel();
+    await channel.assertQueue('task_queue', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await channel.assertExchange('direct_logs', 'direct', { durable: false });
+    await channel.assertQueue('audit', { durable: true });
+    await channel.bindQueue('audit', 'direct_logs', 'error');
+    await publishConfirmed(connection, '', [1, 2, 3].map((i) => ({ routingKey: 'task_queue', body: `t${i}` })));
+
+    // The management API's figures lag the broker by a few seconds.
+    let queues = '';
+    await eventually(async () => {
+      queues = (await runApp('inspect', 'inspect', ['queues'], env())).stdout;
+      return /^task_queue +quorum +3 +0 +0 +true +\{"x-queue-type":"quorum"\}$/m.test(queues);
+    }, 30_000, 'task_queue with 3 ready messages in the queues table');
+    expect(queues.split('\n')[0]).toMatch(/^name +type +messages_ready +messages_unacknowledged +consumers +durable +arguments$/);
+    expect(queues).toMatch(/^audit +classic +0 +0 +0 +true/m);
+
+    const exchanges = await runApp('inspect', 'inspect', ['exchanges'], env());
+    expect(exchanges.code).toBe(0);
+    expect(exchanges.stdout).toMatch(/^direct_logs +direct +false +false +false$/m);
+    expect(exchanges.stdout).toMatch(/^\(default\) +direct +true/m);
+
+    const bindings = await runApp('inspect', 'inspect', ['bindings'], env());
+    expect(bindings.stdout).toMatch(/^direct_logs +audit +queue +error *$/m);
+  });
+
+  it('usage and an unreachable management API give one clear line, exit 1', async () => {
+    const usage = await runApp('inspect', 'inspect', ['channels'], env());
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toBe('error: say what to list: queues, exchanges or bindings\nusage: inspect <queues|exchanges|bindings>');
+    const closed = await freePort();
+    const down = await runApp('inspect', 'inspect', ['queues'], { ...vhost.env, RABBITMQ_MANAGEMENT_URL: `http://127.0.0.1:${closed}` });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toBe(`error: cannot reach the management API at http://127.0.0.1:${closed} (ECONNREFUSED): is the rabbitmq_management plugin on?`);
+  });
+});
