@@ -89,18 +89,23 @@ export class Management {
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const auth = Buffer.from(`${this.target.username}:${this.target.password}`).toString('base64');
     let response: Response;
+    // A timer of our own, cleared when done: AbortSignal.timeout would keep the process alive for 15 s.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error('timed out after 15 s')), 15_000).unref();
     try {
       response = await fetch(`${this.target.url}/api${path}`, {
         method,
         headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(15_000),
+        signal: abort.signal,
       });
     } catch (err) {
       // fetch hides the socket error in its cause (an AggregateError when several addresses failed).
       const cause = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
       const code = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (err as Error).message;
       throw new ManagementError(`cannot reach the management API at ${this.target.url} (${code}): is the rabbitmq_management plugin on?`);
+    } finally {
+      clearTimeout(timer);
     }
     if (response.status === 401) {
       throw new ManagementError(`the management API at ${this.target.url} refused user "${this.target.username}" (401): wrong password or no management tag`, 401);

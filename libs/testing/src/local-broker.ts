@@ -39,6 +39,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
+  });
+}
+
 /** Debian's rabbitmq-server run as root switches to user rabbitmq: that user must own the node's files. */
 function serverUser(): string | undefined {
   if (process.getuid?.() !== 0) return undefined;
@@ -51,9 +59,17 @@ function serverUser(): string | undefined {
 }
 
 /** Lays out a private node: own name, free ports, data dir, certificates, config. Nothing is started. */
-export async function createLocalBroker(options: { failIfNoPeerCert?: boolean } = {}): Promise<LocalBrokerSpec> {
+export async function createLocalBroker(options: {
+  failIfNoPeerCert?: boolean;
+  /** Preferred ports, used when free (else any free port). */
+  ports?: Partial<LocalBrokerSpec['ports']>;
+} = {}): Promise<LocalBrokerSpec> {
   const dir = mkdtempSync(join(tmpdir(), 'rabbit-tutorials-broker-'));
-  const ports = { amqp: await freePort(), amqps: await freePort(), management: await freePort(), dist: await freePort() };
+  const pick = async (preferred?: number) => (preferred !== undefined && (await isFree(preferred)) ? preferred : freePort());
+  const ports = {
+    amqp: await pick(options.ports?.amqp), amqps: await pick(options.ports?.amqps),
+    management: await pick(options.ports?.management), dist: await pick(options.ports?.dist),
+  };
   const certs = generateCerts(join(dir, 'certs'));
   const nodeName = `rabbit-tutorials-${ports.amqp}@localhost`;
   mkdirSync(join(dir, 'mnesia'));

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { broker, freePort, runApp, useVhost } from '@rabbit-tutorials/testing';
+
+const vhost = useVhost();
+
+describe('npm run demo', () => {
+  it('runs every pattern end to end and exits 0', async () => {
+    const result = await runApp('demo', 'tour', [], { ...vhost.env, RABBITMQ_MANAGEMENT_URL: broker().managementUrl });
+    expect(result.code, result.stderr).toBe(0);
+    for (const name of ['hello', 'task-queue', 'fanout-logs', 'direct-logs', 'topic-logs', 'headers-logs', 'rpc-fib', 'publisher-confirms']) {
+      expect(result.stdout).toMatch(new RegExp(`^\\d\\. ${name}: `, 'm'));
+    }
+    expect(result.stdout).toMatch(/ \[\.\] Got 832040/);
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('All 8 patterns behaved as expected.');
+  }, 120_000);
+
+  it('exits 1 naming the pattern that failed', async () => {
+    const closed = await freePort();
+    const result = await runApp('demo', 'tour', [], {
+      RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${closed}/`, RABBITMQ_MANAGEMENT_URL: `http://127.0.0.1:${closed}`,
+      RABBITMQ_CONNECTION_ATTEMPTS: '1',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: the demo failed at hello: /m);
+  });
+});
