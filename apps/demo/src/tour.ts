@@ -168,7 +168,10 @@ main(async () => {
   let vhost = `demo-${randomBytes(3).toString('hex')}`;
   const ownVhost = await api.createVhost(vhost).then(() => api.setPermissions(vhost, info.username)).then(() => true, () => false);
   if (!ownVhost) vhost = new URL(process.env.RABBITMQ_URL ?? 'amqp://h/').pathname.slice(1) || '/';
+  // The programs get the broker's address, plus the user's connection settings (attempts, timeouts...).
+  const address = new Set(['RABBITMQ_URL', 'RABBITMQ_HOST', 'RABBITMQ_PORT', 'RABBITMQ_USER', 'RABBITMQ_PASSWORD', 'RABBITMQ_VHOST']);
   const env: Env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('RABBITMQ_') && !address.has(k) && v) as [string, string][]),
     RABBITMQ_URL: `${info.tlsEnv ? 'amqps' : 'amqp'}://${encodeURIComponent(info.username)}:${encodeURIComponent(info.password)}@${info.hostname}:${info.port}/${encodeURIComponent(decodeURIComponent(vhost))}`,
     ...info.tlsEnv,
   };
