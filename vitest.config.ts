@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'tests',
-          include: ['apps/*/test/**/*.test.ts', 'libs/*/test/**/*.test.ts'],
+          include: ['apps/*/test/**/*.test.ts', 'libs/*/test/**/*.test.ts', 'infra/test/**/*.test.ts'],
           exclude: ['**/*.restart.test.ts', '**/node_modules/**'],
           sequence: { groupOrder: 0 },
         },
