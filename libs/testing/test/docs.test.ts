@@ -1,0 +1,36 @@
+// The docs keep up with the code: every variable documented, every pattern with its pages, no dead links.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES } from '@rabbit-tutorials/connection';
+import { ROOT } from '@rabbit-tutorials/testing';
+
+const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
+const patterns = readdirSync(join(ROOT, 'apps')).filter((app) => !['demo', 'inspect'].includes(app));
+
+describe('docs', () => {
+  it.each(['README.md', 'docs/configuration.md', '.env.example'])('%s names every configuration variable', (file) => {
+    const text = read(file);
+    for (const name of Object.keys(CONFIG_VARIABLES)) expect(text, name).toContain(name);
+  });
+
+  it.each(patterns)('%s has a README and a docs page, each with a diagram and its nx commands', (app) => {
+    for (const file of [`apps/${app}/README.md`, `docs/patterns/${app}.md`]) {
+      const text = read(file);
+      expect(text, file).toMatch(/```mermaid\n/);
+      expect(text, file).toContain(`nx run ${app}:`);
+    }
+    expect(read('README.md')).toContain(`apps/${app}/README.md`);
+  });
+
+  it('has no dead relative links', () => {
+    const files = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+      ...patterns.map((p) => `docs/patterns/${p}.md`), ...patterns.map((p) => `apps/${p}/README.md`)];
+    for (const file of files) {
+      for (const [, target] of read(file).matchAll(/\]\(([^)#]+?)(#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue;
+        expect(existsSync(join(ROOT, dirname(file), target!)), `${file} → ${target}`).toBe(true);
+      }
+    }
+  });
+});
