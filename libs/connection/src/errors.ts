@@ -116,7 +116,10 @@ function describeReply({ code, text }: AmqpReply, ctx: ErrorContext): string {
   }
   const inequivalent = /inequivalent arg '([^']+)' for (queue|exchange) '([^']*)' in vhost '([^']*)': received (.+) but current is (.+)$/.exec(detail);
   if (code === 406 && inequivalent) {
-    const [, arg, kind, name, vh, wanted, current] = inequivalent;
+    const [, arg, kind, name, vh] = inequivalent;
+    // "the value 'quorum' of type 'longstr'" → 'quorum'; "none" → not set.
+    const value = (v: string) => (v === 'none' ? 'not set' : v.replace(/^the value ('[^']*') of type '\w+'$/, '$1'));
+    const [wanted, current] = [value(inequivalent[5]!), value(inequivalent[6]!)];
     const remove = kind === 'queue'
       ? `rabbitmqctl delete_queue -p ${shellQuote(vh!)} ${shellQuote(name!)}`
       : `the management UI or rabbitmqadmin -V ${shellQuote(vh!)} delete exchange name=${shellQuote(name!)}`;

@@ -1,4 +1,4 @@
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options, RecoveringChannelModel } from 'amqplib';
 import { type RabbitConfig, describeTarget, intVar, loadConfig } from './config.js';
 import { connect, connectRecovering, explain } from './connect.js';
 import { BrokerError, UsageError, describeError } from './errors.js';
@@ -105,7 +105,8 @@ export async function runConsumer(options: ConsumerOptions): Promise<number> {
     current = channel;
     channel.on('error', (err: unknown) => {
       // A broker-side channel close (e.g. 406 on a bad ack) is a bug or a conflict: no point going on.
-      void stop(1, explain(err, config).message);
+      // (During the first setup the failed declare itself reports it.)
+      if (recovering) void stop(1, explain(err, config).message);
     });
     // Dead-lettering publishes with a confirm; a channel of its own keeps confirms off the hot path.
     let confirmChannel: Promise<ConfirmChannel> | undefined;
@@ -159,7 +160,8 @@ export async function runConsumer(options: ConsumerOptions): Promise<number> {
     await options.setup({ channel, consume });
   };
 
-  const connection = await connectRecovering(config, {
+  let recovering: RecoveringChannelModel | undefined;
+  recovering = await connectRecovering(config, {
     name: options.name,
     setup,
     onFatal: (error) => void stop(1, error.message),
@@ -183,7 +185,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<number> {
     // Channel first: its close-ok proves the broker has processed our acks. Closing the connection
     // straight away can drop acks still on their way, and those messages would be delivered again.
     await current?.close().catch(() => undefined);
-    await connection.close().catch(() => undefined);
+    await recovering?.close().catch(() => undefined);
     // Abandoned handlers could keep the process alive; their messages are back in the queue by now.
     if (inFlight.size > 0) process.exit(code);
     finish(code);

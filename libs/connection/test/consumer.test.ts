@@ -62,6 +62,17 @@ describe('runConsumer', () => {
     expect(app.stderr.join('\n')).toMatch(/moved a message from 'jobs' to 'jobs.dead': cannot process poison/);
   });
 
+  it('a declare that conflicts with the existing queue (406) ends it with one clear line, exit 1', async () => {
+    const connection = await vhost.connect();
+    await (await connection.createChannel()).assertQueue('jobs', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    const app = consumer({});
+    const { code } = await app.exited;
+    expect(code).toBe(1);
+    expect(app.stderr).toEqual([`error: queue 'jobs' in vhost '${vhost.name}' already exists with x-queue-type = 'quorum', ` +
+      `but this program declares x-queue-type = not set: declare it with the same arguments, or delete it ` +
+      `(rabbitmqctl delete_queue -p ${vhost.name} jobs) if its messages can go (406 PRECONDITION_FAILED)`]);
+  });
+
   it('exits 1 with a clear line when its queue is deleted under it', async () => {
     const app = consumer({});
     await app.waitFor(/^ready$/);
