@@ -92,6 +92,18 @@ describe('rpc-fib', () => {
     await eventually(() => client.ignoredReplies === 2);
   });
 
+  it('the server restarting while a client waits: the queued request is answered by the new server', async () => {
+    const first = await server();
+    await first.stop();
+    const client = startApp('rpc-fib', 'client', ['--timeout', '30000', '25'], vhost.env);
+    await client.waitFor(/Requesting fib\(25\)/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await server();
+    const { code } = await client.exited;
+    expect(code).toBe(0);
+    expect(client.stdout).toContain(' [.] Got 75025');
+  });
+
   it('usage errors exit 1', async () => {
     expect((await runApp('rpc-fib', 'client', ['1', '2'], vhost.env)).stderr).toBe('error: give one n\nusage: client [--timeout MS] [--callback-queue] <n>');
     expect((await runApp('rpc-fib', 'server', ['--prefetch', 'x'], vhost.env)).code).toBe(1);

@@ -20,10 +20,13 @@ TLS:  RABBITMQ_URL=amqps://guest:guest@localhost:${ports.amqps}/  RABBITMQ_SSL_C
 Management UI: http://127.0.0.1:${ports.management} (guest / guest)
 
 Ctrl+C stops it and deletes its data.`);
+  // Signal listeners alone do not keep Node running: hold the event loop open until one comes.
+  const keepAlive = setInterval(() => undefined, 60_000);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  clearInterval(keepAlive);
   log('stopping');
   await destroyLocalBroker(spec);
 });
