@@ -3,7 +3,7 @@
 // and checks it. Exit 0 when every pattern behaved; else exit 1 naming the one that did not.
 import { main } from '@rabbit-tutorials/connection';
 import { Management } from '@rabbit-tutorials/management';
-import { type StartedBroker, resolveBroker } from '@rabbit-tutorials/testing/broker';
+import { type StartedBroker, brokerUrl, resolveBroker } from '@rabbit-tutorials/testing/broker';
 import { type AppProcess, spawnApp } from '@rabbit-tutorials/testing/process';
 import { randomBytes } from 'node:crypto';
 
@@ -167,12 +167,12 @@ main(async () => {
   // A vhost of its own keeps the demo away from other data; without the management API, the configured one.
   let vhost = `demo-${randomBytes(3).toString('hex')}`;
   const ownVhost = await api.createVhost(vhost).then(() => api.setPermissions(vhost, info.username)).then(() => true, () => false);
-  if (!ownVhost) vhost = new URL(process.env.RABBITMQ_URL ?? 'amqp://h/').pathname.slice(1) || '/';
+  if (!ownVhost) vhost = decodeURIComponent(new URL(process.env.RABBITMQ_URL ?? 'amqp://h/').pathname.slice(1)) || '/';
   // The programs get the broker's address, plus the user's connection settings (attempts, timeouts...).
   const address = new Set(['RABBITMQ_URL', 'RABBITMQ_HOST', 'RABBITMQ_PORT', 'RABBITMQ_USER', 'RABBITMQ_PASSWORD', 'RABBITMQ_VHOST']);
   const env: Env = {
     ...Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('RABBITMQ_') && !address.has(k) && v) as [string, string][]),
-    RABBITMQ_URL: `${info.tlsEnv ? 'amqps' : 'amqp'}://${encodeURIComponent(info.username)}:${encodeURIComponent(info.password)}@${info.hostname}:${info.port}/${encodeURIComponent(decodeURIComponent(vhost))}`,
+    RABBITMQ_URL: brokerUrl(info, vhost),
     ...info.tlsEnv,
   };
   let failed: string | undefined;

@@ -1,4 +1,5 @@
-// The RPC baseline server: bare amqplib, same fib, same reply as apps/rpc-fib/src/server.ts.
+// The RPC baseline server: bare amqplib, the same fib and the same reply as apps/rpc-fib/src/server.ts.
+import { fib } from '@rabbit-tutorials/rpc-fib/fib';
 import amqplib from 'amqplib';
 
 const [url, queue, prefetch] = process.argv.slice(2) as [string, string, string];
@@ -6,11 +7,6 @@ const connection = await amqplib.connect(url, { noDelay: true });
 const channel = await connection.createChannel();
 await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'classic' } });
 await channel.prefetch(Number(prefetch));
-const fib = (n: number) => {
-  let [a, b] = [0n, 1n];
-  for (let i = 0; i < n; i++) [a, b] = [b, a + b];
-  return a;
-};
 await channel.consume(queue, (request) => {
   if (!request) return;
   const body = fib(Number(request.content.toString())).toString();

@@ -4,7 +4,7 @@
 import { FibonacciClient } from '@rabbit-tutorials/rpc-fib/client';
 import { connect, loadConfig, main, publishAll, quorumQueue, runConsumer } from '@rabbit-tutorials/connection';
 import { Management } from '@rabbit-tutorials/management';
-import { resolveBroker } from '@rabbit-tutorials/testing/broker';
+import { brokerUrl, resolveBroker } from '@rabbit-tutorials/testing/broker';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -39,7 +39,7 @@ main(async () => {
   const vhost = `bench-${randomBytes(3).toString('hex')}`;
   await api.createVhost(vhost);
   await api.setPermissions(vhost, info.username);
-  const url = `amqp://${encodeURIComponent(info.username)}:${encodeURIComponent(info.password)}@${info.hostname}:${info.port}/${encodeURIComponent(vhost)}`;
+  const url = brokerUrl(info, vhost);
   const env = { RABBITMQ_URL: url, RABBITMQ_CONNECTION_NAME: 'bench' };
   const connection = await connect(loadConfig(env), 'bench');
   const admin = await connection.createChannel();

@@ -117,6 +117,13 @@ async function startDocker(options: { failIfNoPeerCert?: boolean }): Promise<Sta
   };
 }
 
+/** The AMQP URL of the broker for a vhost, as its administrator (or the given user). */
+export function brokerUrl(info: BrokerInfo, vhost: string, user?: { username: string; password: string }): string {
+  const cred = user ?? info;
+  return `${info.tlsEnv ? 'amqps' : 'amqp'}://${encodeURIComponent(cred.username)}:${encodeURIComponent(cred.password)}` +
+    `@${info.hostname}:${info.port}/${encodeURIComponent(vhost)}`;
+}
+
 /** Stops and starts the broker; durable queues and persistent messages survive. */
 export async function restartBroker(info: BrokerInfo): Promise<void> {
   if (!info.restart) throw new Error(`cannot restart ${info.description}: the tests did not start it`);

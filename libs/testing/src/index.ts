@@ -3,7 +3,7 @@ import { Management } from '@rabbit-tutorials/management';
 import type { ChannelModel } from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, inject } from 'vitest';
-import { type BrokerInfo, resolveBroker, restartBroker, type StartedBroker } from './broker.js';
+import { type BrokerInfo, brokerUrl, resolveBroker, restartBroker, type StartedBroker } from './broker.js';
 
 export { AppProcess, ROOT, runApp, startApp } from './apps.js';
 export type { BrokerInfo } from './broker.js';
@@ -41,10 +41,8 @@ export function restart(): Promise<void> {
 /** The environment a program needs to use `vhost` on the test broker as the admin user. */
 export function envFor(vhost: string, user?: { username: string; password: string }): Record<string, string> {
   const info = broker();
-  const cred = user ?? info;
-  const scheme = info.tlsEnv ? 'amqps' : 'amqp';
   return {
-    RABBITMQ_URL: `${scheme}://${encodeURIComponent(cred.username)}:${encodeURIComponent(cred.password)}@${info.hostname}:${info.port}/${encodeURIComponent(vhost)}`,
+    RABBITMQ_URL: brokerUrl(info, vhost, user),
     RABBITMQ_CONNECTION_ATTEMPTS: '3',
     RABBITMQ_RETRY_DELAY_MS: '200',
     ...info.tlsEnv,
