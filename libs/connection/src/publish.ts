@@ -73,16 +73,25 @@ export async function publishAll(channel: ConfirmChannel, total: number, message
     return ok;
   };
 
+  // Waiting for socket back-pressure to clear ('drain'); a closed channel never drains.
+  let drained: (() => void) | undefined;
   // If the channel closes, pending confirms never come: fail instead of waiting for ever.
   const onClose = () => {
     failure ??= new Error('the channel closed before every message was confirmed');
     notify();
+    drained?.();
   };
   channel.once('close', onClose);
   try {
     for (const i of options.indexes ?? range(total)) {
       if (options.signal?.aborted || failure) break;
-      if (!send(i, 0)) await new Promise((resolve) => channel.once('drain', resolve));
+      if (!send(i, 0)) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          channel.once('drain', resolve);
+        });
+        drained = undefined;
+      }
       if (inFlight >= window) await waitForRoom(window);
     }
     while (inFlight > 0 && !failure) await waitForRoom(1);
