@@ -11,7 +11,7 @@ function config(extra: Record<string, string> = {}) {
 
 function tlsEnv(extra: Record<string, string> = {}): Record<string, string> {
   const info = broker();
-  return { RABBITMQ_URL: `amqps://guest:guest@localhost:${info.tls!.port}/${encodeURIComponent(vhost.name)}`, ...extra };
+  return { RABBITMQ_URL: `amqps://guest:guest@${info.tls!.host}:${info.tls!.port}/${encodeURIComponent(vhost.name)}`, ...extra };
 }
 
 async function failure(promise: Promise<unknown>): Promise<BrokerError> {
@@ -112,14 +112,15 @@ describe('TLS', () => {
   it('rejects a broker certificate from another CA with a clear error, at once', async (ctx) => {
     if (!broker().tls) ctx.skip();
     const err = await failure(connect(config(tlsEnv({ RABBITMQ_SSL_CA: broker().tls!.otherCa, RABBITMQ_CONNECTION_ATTEMPTS: '5' }))));
-    expect(err.message).toMatch(/^TLS: the broker certificate at amqps:\/\/guest@localhost:\d+\/.* is not trusted \(\w+\): set RABBITMQ_SSL_CA to the CA file that signed it$/);
+    expect(err.message).toMatch(/^TLS: the broker certificate at amqps:\/\/guest@[^:]+:\d+\/.* is not trusted \(\w+\): set RABBITMQ_SSL_CA to the CA file that signed it$/);
+    expect(err.message).toContain(`@${broker().tls!.host}:`);
     expect(err.fatal).toBe(true);
   });
 
   it('says when plain AMQP meets a TLS port', async (ctx) => {
     if (!broker().tls) ctx.skip();
     const info = broker();
-    const err = await failure(connect(config({ RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${info.tls!.port}/`, RABBITMQ_CONNECT_TIMEOUT_MS: '3000' })));
+    const err = await failure(connect(config({ RABBITMQ_URL: `amqp://guest:guest@${info.hostname}:${info.tls!.port}/`, RABBITMQ_CONNECT_TIMEOUT_MS: '3000' })));
     expect(err.message).toMatch(/closed the connection during the handshake|timed out/);
   });
 
@@ -128,7 +129,7 @@ describe('TLS', () => {
     if (typeof dedicated === 'string') return ctx.skip(dedicated);
     try {
       const { tls } = dedicated.info;
-      const url = `amqps://guest:guest@localhost:${tls!.port}/`;
+      const url = `amqps://guest:guest@${tls!.host}:${tls!.port}/`;
       const base = { RABBITMQ_URL: url, RABBITMQ_SSL_CA: tls!.ca, RABBITMQ_CONNECTION_ATTEMPTS: '1' };
       await roundTrip({ ...base, RABBITMQ_SSL_CERT: tls!.clientCert, RABBITMQ_SSL_KEY: tls!.clientKey });
       const without = await failure(connect(loadConfig(base)));

@@ -1,14 +1,18 @@
-/** rabbitmq.conf for a test broker: plain + TLS listeners, management, small disk limit. */
-export function rabbitmqConf(o: {
+// The configuration a test broker gets. A container reads it after the official image's own
+// conf.d/10-defaults.conf (console logging on, guest allowed from other hosts), so it sets only what
+// the tests need and leaves the image's defaults alone.
+
+/** Where a broker listens and finds its certificates: what differs between a container and a local node. */
+export interface Listeners {
   amqpPort: number;
   amqpsPort: number;
   managementPort: number;
   certDir: string;
   /** Listen on 127.0.0.1 only (a local node); a container listens on all its interfaces. */
   loopbackOnly: boolean;
-  /** Mutual TLS: refuse TLS clients that present no certificate. */
-  failIfNoPeerCert?: boolean;
-}): string {
+}
+
+export function listenersConf(o: Listeners): string {
   const ip = o.loopbackOnly ? '127.0.0.1:' : '';
   return [
     `listeners.tcp.1 = ${ip}${o.amqpPort}`,
@@ -16,14 +20,22 @@ export function rabbitmqConf(o: {
     `ssl_options.cacertfile = ${o.certDir}/ca.pem`,
     `ssl_options.certfile = ${o.certDir}/server.pem`,
     `ssl_options.keyfile = ${o.certDir}/server.key`,
+    `management.tcp.port = ${o.managementPort}`,
+    ...(o.loopbackOnly ? ['management.tcp.ip = 127.0.0.1'] : []),
+    '',
+  ].join('\n');
+}
+
+/** rabbitmq.conf for a test broker: plain + TLS listeners, management, small disk limit. */
+export function rabbitmqConf(o: Listeners & {
+  /** Mutual TLS: refuse TLS clients that present no certificate. */
+  failIfNoPeerCert?: boolean;
+}): string {
+  return listenersConf(o) + [
     // Client certificates are checked when presented; required only when failIfNoPeerCert.
     'ssl_options.verify = verify_peer',
     `ssl_options.fail_if_no_peer_cert = ${o.failIfNoPeerCert ? 'true' : 'false'}`,
-    `management.tcp.port = ${o.managementPort}`,
-    ...(o.loopbackOnly ? ['management.tcp.ip = 127.0.0.1'] : []),
     'disk_free_limit.absolute = 50MB',
-    'log.console = false',
-    'log.file.level = info',
     '',
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 import { loadConfig } from '@rabbit-tutorials/connection';
 import { managementFromEnv } from '@rabbit-tutorials/management';
-import { generateCerts } from './certs.js';
-import { dockerAvailable, restartDockerBroker, startDockerBroker } from './docker-broker.js';
+import { dockerAvailable, restartDockerBroker, startDockerBroker, urlHost } from './docker-broker.js';
+import type { Endpoint } from './ready.js';
 import { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, type LocalBrokerSpec, restartLocalBroker, startLocalBroker } from './local-broker.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,8 +19,10 @@ export interface BrokerInfo {
   /** The broker is TLS-only (from the environment): client env carries these variables too. */
   tlsEnv?: Record<string, string>;
   managementUrl: string;
-  /** A TLS listener whose server certificate is for localhost, with the CA that signed it. */
+  /** A TLS listener, with the CA that signed its certificate. */
   tls?: {
+    /** The name to connect to: one the server certificate names. */
+    host: string;
     port: number;
     ca: string;
     clientCert: string;
@@ -30,7 +32,7 @@ export interface BrokerInfo {
     otherClientKey: string;
   };
   /** How to restart it; absent when the harness did not start it. */
-  restart?: { kind: 'local'; spec: LocalBrokerSpec } | { kind: 'docker'; containerId: string };
+  restart?: { kind: 'local'; spec: LocalBrokerSpec } | { kind: 'docker'; containerId: string; endpoint: Endpoint };
 }
 
 export interface StartedBroker {
@@ -38,20 +40,38 @@ export interface StartedBroker {
   stop(): Promise<void>;
 }
 
-const HOW_TO_GET_ONE = 'no RabbitMQ for the tests: set RABBITMQ_URL, start a Docker engine, or install rabbitmq-server (apt-get install rabbitmq-server)';
+const HOW_TO_GET_ONE = 'no RabbitMQ for the tests: set RABBITMQ_URL, start a Docker engine (colima, Rancher Desktop, ' +
+  'a remote engine: set DOCKER_HOST to its socket), or install rabbitmq-server (apt-get install rabbitmq-server)';
 
 /**
  * Finds a broker: RABBITMQ_URL / RABBITMQ_HOST... if set, else a Docker container, else a private
- * node of the local rabbitmq-server; else fails with one line saying how to get one.
+ * node of the local rabbitmq-server; else fails with one line saying how to get one. When Docker
+ * answers but the container cannot start (offline, rate-limited pull), a local node is used instead.
  */
-export async function resolveBroker(options: { failIfNoPeerCert?: boolean; preferLocal?: boolean } = {}): Promise<StartedBroker> {
+export async function resolveBroker(options: {
+  failIfNoPeerCert?: boolean;
+  preferLocal?: boolean;
+  say?: (line: string) => void;
+} = {}): Promise<StartedBroker> {
+  const say = options.say ?? ((line: string) => console.log(line));
   if (!options.preferLocal && (process.env.RABBITMQ_URL || process.env.RABBITMQ_HOST)) {
     return { info: fromEnvironment(), stop: async () => undefined };
   }
   const local = hasLocalRabbitmq();
-  if (!(options.preferLocal && local) && await dockerAvailable()) return startDocker(options);
+  if (!(options.preferLocal && local) && await dockerAvailable()) {
+    try {
+      return await startDocker(options, say);
+    } catch (err) {
+      if (!local) throw err;
+      say(`[broker] Docker could not start RabbitMQ (${firstLine(err)}); using the local rabbitmq-server instead`);
+    }
+  }
   if (local) return startLocal(options);
   throw new Error(HOW_TO_GET_ONE);
+}
+
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 200);
 }
 
 function fromEnvironment(): BrokerInfo {
@@ -85,7 +105,7 @@ async function startLocal(options: { failIfNoPeerCert?: boolean }): Promise<Star
       hostname: '127.0.0.1', port: ports.amqp, username: 'guest', password: 'guest',
       managementUrl: `http://127.0.0.1:${ports.management}`,
       tls: {
-        port: ports.amqps, ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey,
+        host: 'localhost', port: ports.amqps, ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey,
         otherCa: certs.otherCa, otherClientCert: certs.otherClientCert, otherClientKey: certs.otherClientKey,
       },
       restart: { kind: 'local', spec },
@@ -94,21 +114,27 @@ async function startLocal(options: { failIfNoPeerCert?: boolean }): Promise<Star
   };
 }
 
-async function startDocker(options: { failIfNoPeerCert?: boolean }): Promise<StartedBroker> {
+async function startDocker(options: { failIfNoPeerCert?: boolean }, say: (line: string) => void): Promise<StartedBroker> {
   const certDir = mkdtempSync(join(tmpdir(), 'rabbit-tutorials-certs-'));
-  const certs = generateCerts(certDir);
-  const broker = await startDockerBroker(certs, options);
+  let broker;
+  try {
+    broker = await startDockerBroker(certDir, { ...options, say });
+  } catch (err) {
+    rmSync(certDir, { recursive: true, force: true });
+    throw err;
+  }
+  const { certs, endpoint, ports } = broker;
   return {
     info: {
       source: 'docker',
-      description: `a Docker container (AMQP ${broker.ports.amqp}, AMQPS ${broker.ports.amqps}, management ${broker.ports.management})`,
-      hostname: '127.0.0.1', port: broker.ports.amqp, username: 'guest', password: 'guest',
-      managementUrl: `http://127.0.0.1:${broker.ports.management}`,
+      description: `a Docker container (${urlHost(endpoint.host)}: AMQP ${ports.amqp}, AMQPS ${ports.amqps}, management ${ports.management})`,
+      hostname: endpoint.host, port: ports.amqp, username: 'guest', password: 'guest',
+      managementUrl: endpoint.managementUrl,
       tls: {
-        port: broker.ports.amqps, ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey,
+        host: endpoint.host, port: ports.amqps, ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey,
         otherCa: certs.otherCa, otherClientCert: certs.otherClientCert, otherClientKey: certs.otherClientKey,
       },
-      restart: { kind: 'docker', containerId: broker.containerId },
+      restart: { kind: 'docker', containerId: broker.containerId, endpoint },
     },
     stop: async () => {
       await broker.stop();
@@ -121,12 +147,12 @@ async function startDocker(options: { failIfNoPeerCert?: boolean }): Promise<Sta
 export function brokerUrl(info: BrokerInfo, vhost: string, user?: { username: string; password: string }): string {
   const cred = user ?? info;
   return `${info.tlsEnv ? 'amqps' : 'amqp'}://${encodeURIComponent(cred.username)}:${encodeURIComponent(cred.password)}` +
-    `@${info.hostname}:${info.port}/${encodeURIComponent(vhost)}`;
+    `@${urlHost(info.hostname)}:${info.port}/${encodeURIComponent(vhost)}`;
 }
 
 /** Stops and starts the broker; durable queues and persistent messages survive. */
 export async function restartBroker(info: BrokerInfo): Promise<void> {
   if (!info.restart) throw new Error(`cannot restart ${info.description}: the tests did not start it`);
   if (info.restart.kind === 'local') await restartLocalBroker(info.restart.spec);
-  else await restartDockerBroker(info.restart.containerId);
+  else await restartDockerBroker(info.restart.containerId, info.restart.endpoint);
 }

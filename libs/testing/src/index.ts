@@ -95,4 +95,6 @@ export function useVhost(): TestVhost {
 }
 export { eventually, publishConfirmed, queueDepth } from './amqp.js';
 export { NO_PIKA, pikaPython, startPika } from './pika.js';
-export { freePort } from './local-broker.js';
+export { freePort, hasLocalRabbitmq } from './local-broker.js';
+export { composeV2, dockerAvailable } from './docker-broker.js';
+export { startLikeImage } from './image-node.js';

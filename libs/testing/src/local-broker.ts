@@ -1,11 +1,12 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ENABLED_PLUGINS, rabbitmqConf } from './broker-config.js';
+import { ENABLED_PLUGINS, listenersConf, rabbitmqConf } from './broker-config.js';
 import { type CertFiles, generateCerts } from './certs.js';
+import { type Endpoint, waitUntilReady } from './ready.js';
 
 const run = promisify(execFile);
 
@@ -16,6 +17,8 @@ export interface LocalBrokerSpec {
   ports: { amqp: number; amqps: number; management: number; dist: number };
   certs: CertFiles;
   env: Record<string, string>;
+  /** A user with a management tag: readiness checks log in as it. */
+  admin: { username: string; password: string };
 }
 
 /** Is a `rabbitmq-server` on PATH? */
@@ -58,11 +61,24 @@ function serverUser(): string | undefined {
   }
 }
 
-/** Lays out a private node: own name, free ports, data dir, certificates, config. Nothing is started. */
+/**
+ * Lays out a private node: own name, free ports, data dir, certificates, config. Nothing is started.
+ * The config is a conf.d directory read in name order, as in the official image.
+ */
 export async function createLocalBroker(options: {
   failIfNoPeerCert?: boolean;
   /** Preferred ports, used when free (else any free port). */
   ports?: Partial<LocalBrokerSpec['ports']>;
+  /**
+   * Run this config instead of the tests' own (conf.d file name -> content, e.g. an image's
+   * 10-defaults.conf and the config given to a container); only where the node listens is set on top
+   * of it. Given the node's directory, for paths to files written there with `files`.
+   */
+  layers?: (dir: string) => Record<string, string>;
+  /** Files to put in the node's directory (name -> content), readable by the node. */
+  files?: Record<string, string>;
+  /** Who readiness checks log in as when the layers define users (default guest). */
+  admin?: { username: string; password: string };
 } = {}): Promise<LocalBrokerSpec> {
   const dir = mkdtempSync(join(tmpdir(), 'rabbit-tutorials-broker-'));
   const pick = async (preferred?: number) => (preferred !== undefined && (await isFree(preferred)) ? preferred : freePort());
@@ -74,10 +90,14 @@ export async function createLocalBroker(options: {
   const nodeName = `rabbit-tutorials-${ports.amqp}@localhost`;
   mkdirSync(join(dir, 'mnesia'));
   mkdirSync(join(dir, 'log'));
-  writeFileSync(join(dir, 'rabbitmq.conf'), rabbitmqConf({
-    amqpPort: ports.amqp, amqpsPort: ports.amqps, managementPort: ports.management,
-    certDir: certs.dir, loopbackOnly: true, failIfNoPeerCert: options.failIfNoPeerCert,
-  }));
+  mkdirSync(join(dir, 'conf.d'));
+  const listeners = { amqpPort: ports.amqp, amqpsPort: ports.amqps, managementPort: ports.management, certDir: certs.dir, loopbackOnly: true };
+  for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content);
+  for (const [name, content] of Object.entries(options.layers?.(dir) ?? {})) writeFileSync(join(dir, 'conf.d', name), content);
+  // Read last, so these win over any layer.
+  writeFileSync(join(dir, 'conf.d', '99-local-node.conf'), options.layers
+    ? listenersConf(listeners)
+    : rabbitmqConf({ ...listeners, failIfNoPeerCert: options.failIfNoPeerCert }));
   writeFileSync(join(dir, 'enabled_plugins'), ENABLED_PLUGINS);
   // An empty env file, so the system's rabbitmq-env.conf (which names the system node) is not read.
   writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
@@ -89,13 +109,14 @@ export async function createLocalBroker(options: {
     RABBITMQ_DIST_PORT: String(ports.dist),
     RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
     RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
+    RABBITMQ_CONFIG_FILES: join(dir, 'conf.d'),
     RABBITMQ_ADVANCED_CONFIG_FILE: join(dir, 'advanced.config'),
     RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
     RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
     RABBITMQ_LOG_BASE: join(dir, 'log'),
     RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
   };
-  return { dir, nodeName, ports, certs, env };
+  return { dir, nodeName, ports, certs, env, admin: options.admin ?? { username: 'guest', password: 'guest' } };
 }
 
 function nodeEnv(spec: LocalBrokerSpec): NodeJS.ProcessEnv {
@@ -110,6 +131,14 @@ function logTail(spec: LocalBrokerSpec): string {
   return files.filter(existsSync).map((f) => readFileSync(f, 'utf8').split('\n').slice(-15).join('\n')).join('\n');
 }
 
+/** Where a node's clients find it, as the guest administrator. */
+export function localEndpoint(spec: LocalBrokerSpec): Endpoint {
+  return {
+    host: '127.0.0.1', amqpPort: spec.ports.amqp, managementUrl: `http://127.0.0.1:${spec.ports.management}`,
+    ...spec.admin,
+  };
+}
+
 /** Starts the node in the background (it outlives this process) and waits until AMQP and management answer. */
 export async function startLocalBroker(spec: LocalBrokerSpec, timeoutMs = 90_000): Promise<void> {
   const out = openSync(join(spec.dir, 'server.out'), 'a');
@@ -118,12 +147,23 @@ export async function startLocalBroker(spec: LocalBrokerSpec, timeoutMs = 90_000
   child.once('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
   child.once('error', (err) => (exited = err.message));
   child.unref();
-  const deadline = Date.now() + timeoutMs;
-  while (!(await portOpen(spec.ports.amqp)) || !(await managementUp(spec))) {
-    if (exited) throw new Error(`rabbitmq-server ${exited} before it was ready:\n${logTail(spec)}`);
-    if (Date.now() > deadline) throw new Error(`rabbitmq-server not ready after ${timeoutMs} ms:\n${logTail(spec)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  try {
+    await waitUntilReady(localEndpoint(spec), { timeoutMs, failed: () => exited && `rabbitmq-server ${exited} before it was ready` });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}:\n${logTail(spec)}`);
   }
+}
+
+/** The node's standard output (with console logging on, its log). */
+export function serverOutput(spec: LocalBrokerSpec): string {
+  const file = join(spec.dir, 'server.out');
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+}
+
+/** Runs rabbitmqctl against the node. */
+export async function rabbitmqctl(spec: LocalBrokerSpec, args: string[]): Promise<string> {
+  const { stdout } = await run('rabbitmqctl', args, { env: nodeEnv(spec), timeout: 120_000 });
+  return stdout;
 }
 
 /** Stops the node (SIGTERM: a clean shutdown) and waits for its process to end; data stays for a later start. */
@@ -155,29 +195,6 @@ function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
-  }
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function managementUp(spec: LocalBrokerSpec): Promise<boolean> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${spec.ports.management}/api/overview`, {
-      headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
-      signal: AbortSignal.timeout(2000),
-    });
-    return response.ok;
   } catch {
     return false;
   }
