@@ -1,11 +1,21 @@
 #!/bin/sh
 # Runs a producer again and again (demo traffic for docker compose): demo-loop.sh SECONDS program args...
-# Stops at once on SIGTERM/SIGINT, between runs or during the pause.
+# SIGTERM/SIGINT reach the running program, which finishes cleanly; then the loop ends.
+# (A shell runs its traps only after a foreground command ends, so the program runs in the
+# background and the shell waits for it.)
 interval="$1"
 shift
-trap 'exit 0' TERM INT
+child=
+stop() {
+  [ -n "$child" ] && kill -TERM "$child" 2>/dev/null && wait "$child"
+  exit 0
+}
+trap stop TERM INT
 while :; do
-  "$@" || echo "demo-loop: $* failed (exit $?); trying again" >&2
+  "$@" &
+  child=$!
+  wait "$child" || echo "demo-loop: $1 failed (exit $?); trying again" >&2
   sleep "$interval" &
-  wait $!
+  child=$!
+  wait "$child"
 done

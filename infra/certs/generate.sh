@@ -17,6 +17,8 @@ leaf() { # name, CN, extensions
 }
 leaf server rabbitmq 'subjectAltName=DNS:rabbitmq,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'
 leaf client rabbit-tutorials-client 'extendedKeyUsage=clientAuth\n'
-# The broker in the container runs as its own user and must read these.
-chmod 644 ./*.pem ./*.key
+# The broker in the container runs as its own user (uid 999) and must read its certificate and key,
+# whatever the umask; docker-compose.tls.yml mounts only those and ca.pem. The CA and client keys stay private.
+chmod 644 ca.pem server.pem server.key client.pem
+chmod 600 ca.key client.key
 echo "certificates in $out: ca.pem, server.pem/server.key (broker), client.pem/client.key (apps)"

@@ -1,22 +1,47 @@
-// The compose setup, checked without Docker (the file, the users, the permissions on a real broker)
-// and, where a Docker engine runs, brought up for real.
+// The compose setup, checked without Docker (the file's rules, its scripts, the broker's config and
+// users on a local node configured as the image would be) and, where Docker runs, brought up for real.
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import amqp from 'amqplib';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
-import { ROOT, broker, management, runApp, startApp } from '@rabbit-tutorials/testing';
-import { dockerAvailable } from '../../libs/testing/src/docker-broker.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeV2, dockerAvailable, hasLocalRabbitmq, ROOT, runApp, startApp, startLikeImage } from '@rabbit-tutorials/testing';
 
 const INFRA = join(ROOT, 'infra');
-type Service = { command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>;
-  image?: string; healthcheck?: { test: string[] }; volumes?: string[]; ports?: string[]; container_name?: string };
-const compose = parse(readFileSync(join(INFRA, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
-const tls = parse(readFileSync(join(INFRA, 'docker-compose.tls.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+type Service = {
+  command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>;
+  image?: string; build?: { context: string; dockerfile: string }; pull_policy?: string; healthcheck?: { test: string[] };
+  volumes?: string[]; ports?: string[]; container_name?: string;
+};
+type Compose = { services: Record<string, Service> };
+
+/** Compose's variable interpolation: ${VAR}, ${VAR:-default} (unset or empty), ${VAR-default} (unset). */
+function interpolate(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\{(\w+)(?:(:?)-([^}]*))?\}/g, (_, name: string, colon: string | undefined, fallback: string | undefined) => {
+    const value = env[name];
+    if (fallback === undefined) return value ?? '';
+    return value === undefined || (colon && value === '') ? fallback : value;
+  });
+}
+
+function composeFile(file: string, env: Record<string, string> = {}): Compose {
+  return parse(interpolate(readFileSync(join(INFRA, file), 'utf8'), env), { merge: true }) as Compose;
+}
+
+const compose = composeFile('docker-compose.yml');
+const tls = composeFile('docker-compose.tls.yml');
 const definitions = JSON.parse(readFileSync(join(INFRA, 'rabbitmq/definitions.json'), 'utf8')) as {
-  users: { name: string; password_hash: string }[];
+  users: { name: string; password_hash: string; tags: string[] }[];
+  vhosts: { name: string }[];
   permissions: { user: string; vhost: string; configure: string; write: string; read: string }[];
 };
+/** What the docs tell users to put in .env for the programs on their machine (KEY=VALUE lines). */
+const hostEnv: Record<string, string> = Object.fromEntries(readFileSync(join(INFRA, 'compose.env'), 'utf8').split('\n')
+  .filter((line) => /^\w+=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
 const appServices = Object.entries(compose.services).filter(([name]) => name !== 'rabbitmq');
 
 /** Every program of every pattern app (package.json scripts running src/<role>.ts), except tools. */
@@ -43,6 +68,27 @@ describe('infra/docker-compose.yml', () => {
     }
   });
 
+  it('publishes the broker on 127.0.0.1 only, on ports a user can move (empty: any free port)', () => {
+    expect(compose.services.rabbitmq!.ports).toEqual(['127.0.0.1:5672:5672', '127.0.0.1:15672:15672']);
+    expect(tls.services.rabbitmq!.ports).toEqual(['127.0.0.1:5671:5671']);
+    const moved = composeFile('docker-compose.yml', { BROKER_AMQP_PORT: '5673', BROKER_MANAGEMENT_PORT: '', BROKER_BIND: '0.0.0.0' });
+    expect(moved.services.rabbitmq!.ports).toEqual(['0.0.0.0:5673:5672', '0.0.0.0::15672']);
+    expect(composeFile('docker-compose.tls.yml', { BROKER_AMQPS_PORT: '' }).services.rabbitmq!.ports).toEqual(['127.0.0.1::5671']);
+    for (const [name, service] of appServices) expect(service.ports, name).toBeUndefined();
+  });
+
+  it('builds the app image once; every other app service runs it without building or pulling', () => {
+    const builders = appServices.filter(([, s]) => s.build);
+    expect(builders.map(([name]) => name)).toEqual(['hello-receive']);
+    const [, builder] = builders[0]!;
+    expect(builder.pull_policy).toBe('build');
+    expect(existsSync(join(INFRA, builder.build!.context, builder.build!.dockerfile))).toBe(true);
+    for (const [name, service] of appServices) {
+      expect(service.image, name).toBe('rabbit-tutorials:latest');
+      if (!service.build) expect(service.pull_policy, name).toBe('never');
+    }
+  });
+
   it.each(roles)('has a service running %s', (role) => {
     expect(appServices.some(([, s]) => s.command?.join(' ').includes(role))).toBe(true);
   });
@@ -66,76 +112,170 @@ describe('infra/docker-compose.yml', () => {
     expect(worker.ports).toBeUndefined();
   });
 
-  it('the TLS override switches every app to amqps with the CA, and the broker to a TLS listener', () => {
+  it('the TLS override switches every app to amqps with the CA, and mounts only the broker\'s own files', () => {
     expect(Object.keys(tls.services).sort()).toEqual(Object.keys(compose.services).sort());
-    for (const [name] of appServices) expect(tls.services[name]!.environment).toMatchObject({ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CA: '/certs/ca.pem' });
-    expect(tls.services.rabbitmq!.volumes).toContain('./rabbitmq/tls.conf:/etc/rabbitmq/conf.d/91-tls.conf:ro');
-    expect(existsSync(join(INFRA, 'certs/generate.sh'))).toBe(true);
+    for (const [name] of appServices) {
+      expect(tls.services[name]!.environment).toMatchObject({ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CA: '/certs/ca.pem' });
+      expect(tls.services[name]!.volumes).toEqual(['./certs/out/ca.pem:/certs/ca.pem:ro']);
+    }
+    expect(tls.services.rabbitmq!.volumes!.sort()).toEqual([
+      './certs/out/ca.pem:/etc/rabbitmq/certs/ca.pem:ro',
+      './certs/out/server.key:/etc/rabbitmq/certs/server.key:ro',
+      './certs/out/server.pem:/etc/rabbitmq/certs/server.pem:ro',
+      './rabbitmq/tls.conf:/etc/rabbitmq/conf.d/91-tls.conf:ro',
+    ]);
   });
 });
 
-describe('the compose users on a real broker', () => {
+describe('infra scripts and files', () => {
+  it('generate.sh, under umask 077: the broker (another uid) can read its files; the CA and client keys stay private', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'generate-sh-'));
+    try {
+      copyFileSync(join(INFRA, 'certs/generate.sh'), join(dir, 'generate.sh'));
+      await promisify(execFile)('bash', ['-c', 'umask 077 && bash generate.sh'], { cwd: dir });
+      const mode = (file: string) => (statSync(join(dir, 'out', file)).mode & 0o777).toString(8);
+      for (const file of ['ca.pem', 'server.pem', 'server.key', 'client.pem']) expect(mode(file), file).toBe('644');
+      for (const file of ['ca.key', 'client.key']) expect(mode(file), file).toBe('600');
+      // The files the TLS override and .env.example name are the ones the script writes.
+      const named = [...readFileSync(join(INFRA, 'docker-compose.tls.yml'), 'utf8').matchAll(/\.\/certs\/out\/([\w.]+)/g)].map((m) => m[1]!);
+      const example = [...readFileSync(join(ROOT, '.env.example'), 'utf8').matchAll(/infra\/certs\/out\/([\w.]+)/g)].map((m) => m[1]!);
+      expect(example).toEqual(['ca.pem', 'client.pem', 'client.key']);
+      for (const file of [...named, ...example]) expect(existsSync(join(dir, 'out', file)), file).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('demo-loop.sh passes SIGTERM on to the running program, which finishes cleanly', async () => {
+    const program = 'console.log("started"); process.on("SIGTERM", () => { console.log("cleaned up"); process.exit(0); }); setInterval(() => {}, 1000);';
+    const loop = spawn('sh', [join(INFRA, 'demo-loop.sh'), '60', process.execPath, '-e', program], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const seen = (text: string) => new Promise<void>((resolve) => {
+      const check = () => out.includes(text) && resolve();
+      loop.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        check();
+      });
+      check();
+    });
+    const exited = new Promise<number | null>((resolve) => loop.once('close', (code) => resolve(code)));
+    await seen('started');
+    const start = Date.now();
+    loop.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('cleaned up');
+    expect(Date.now() - start).toBeLessThan(5000);
+  });
+
+  it('shell scripts keep LF line endings on every checkout', () => {
+    expect(readFileSync(join(ROOT, '.gitattributes'), 'utf8')).toMatch(/^\*\.sh text eol=lf$/m);
+  });
+});
+
+const noLocalNode = hasLocalRabbitmq() ? '' : ' (skipped: rabbitmq-server is not installed)';
+describe.skipIf(Boolean(noLocalNode))(`the compose broker's config and users, on a local node configured as the image${noLocalNode}`, () => {
+  let node: Awaited<ReturnType<typeof startLikeImage>>;
+  let endpoint: { port: number; managementUrl: string };
+  beforeAll(async () => {
+    node = await startLikeImage((dir) => ({
+      '90-tutorials.conf': readFileSync(join(INFRA, 'rabbitmq/rabbitmq.conf'), 'utf8'),
+      // Only the path differs from the container's.
+      '95-paths.conf': `definitions.local.path = ${dir}/definitions.json\n`,
+    }), {
+      files: { 'definitions.json': readFileSync(join(INFRA, 'rabbitmq/definitions.json'), 'utf8') },
+      admin: { username: hostEnv.RABBITMQ_USER!, password: hostEnv.RABBITMQ_PASSWORD! },
+    });
+    endpoint = { port: node.spec.ports.amqp, managementUrl: `http://127.0.0.1:${node.spec.ports.management}` };
+  }, 120_000);
+  afterAll(() => node?.stop());
+
+  /** infra/compose.env as a user has it, with this node's ports for localhost:5672 and :15672. */
+  const documented = () => ({
+    ...hostEnv, RABBITMQ_PORT: String(endpoint.port), RABBITMQ_MANAGEMENT_URL: endpoint.managementUrl, RABBITMQ_CONNECTION_ATTEMPTS: '1',
+  });
+
+  it('has no guest user: definitions loaded at boot replace the defaults', async () => {
+    const err = await amqp.connect(`amqp://guest:guest@127.0.0.1:${endpoint.port}/`).then((c) => c.close(), (e: Error) => e);
+    expect(String(err)).toMatch(/ACCESS_REFUSED|403/);
+  });
+
+  it('the programs on the host run with the settings of infra/compose.env, inspect included', async () => {
+    expect(hostEnv).toMatchObject({ RABBITMQ_HOST: 'localhost', RABBITMQ_PORT: '5672', RABBITMQ_MANAGEMENT_URL: 'http://localhost:15672' });
+    const user = definitions.users.find((u) => u.name === hostEnv.RABBITMQ_USER)!;
+    expect(passwordMatches(user.password_hash, hostEnv.RABBITMQ_PASSWORD!)).toBe(true);
+    const receiver = startApp('hello', 'receive', [], documented());
+    await receiver.waitFor(/Waiting for messages/);
+    expect((await runApp('hello', 'send', ['from the host'], documented())).code).toBe(0);
+    await receiver.waitFor(/Received 'from the host'/);
+    const queues = await runApp('inspect', 'inspect', ['queues'], documented());
+    expect(queues.stderr).toBe('');
+    expect(queues.stdout).toMatch(/^hello +quorum/m);
+  });
+
   it('each app works in vhost "tutorials" as its own user, and cannot touch another app\'s resources', async () => {
-    const api = management();
-    await api.request('POST', '/definitions', definitions);
-    const info = broker();
     const as = (service: string) => {
       const env = compose.services[service]!.environment!;
-      return { RABBITMQ_URL: `amqp://${env.RABBITMQ_USER}:${env.RABBITMQ_PASSWORD}@${info.hostname}:${info.port}/tutorials`, RABBITMQ_CONNECTION_ATTEMPTS: '1' };
+      return { RABBITMQ_URL: `amqp://${env.RABBITMQ_USER}:${env.RABBITMQ_PASSWORD}@127.0.0.1:${endpoint.port}/tutorials`, RABBITMQ_CONNECTION_ATTEMPTS: '1' };
     };
-    try {
-      const pairs: [string, string, string[], string, string, string[], RegExp][] = [
-        ['hello-receive', 'hello', [], 'receive', 'send', ['hi'], /Received 'hi'/],
-        ['worker', 'task-queue', ['--dot-ms', '0'], 'worker', 'new-task', ['job'], /Done job/],
-        ['fanout-logs-receive', 'fanout-logs', [], 'receive', 'emit', ['x'], / \[x\] x$/],
-        ['direct-logs-receive', 'direct-logs', ['error'], 'receive', 'emit', ['error', 'e'], /error:e/],
-        ['topic-logs-receive', 'topic-logs', ['#'], 'receive', 'emit', ['a.b', 't'], /a\.b:t/],
-        ['headers-logs-receive', 'headers-logs', ['any', 'k=v'], 'receive', 'emit', ['k=v', 'h'], /:h$/],
-        ['rpc-server', 'rpc-fib', [], 'server', 'client', ['10'], /Awaiting/],
-      ];
-      for (const [service, app, consumerArgs, consumer, producer, producerArgs, expected] of pairs) {
-        const running = startApp(app, consumer, consumerArgs, as(service));
-        await running.waitFor(/Waiting|Awaiting/);
-        const sent = await runApp(app, producer, producerArgs, as(service));
-        expect(sent.code, `${app} ${producer}: ${sent.stderr}`).toBe(0);
-        await running.waitFor(expected);
-        await running.stop();
-      }
-      expect((await runApp('publisher-confirms', 'publish', ['--count', '50'], as('publisher-confirms'))).code).toBe(0);
-
-      // Least privilege: the hello user may not declare the task queue.
-      const denied = await runApp('task-queue', 'new-task', ['x'], as('hello-send'));
-      expect(denied.code).toBe(1);
-      expect(denied.stderr).toMatch(/access to queue 'task_queue' in vhost 'tutorials' refused for user 'hello' \(403 ACCESS_REFUSED\)/);
-    } finally {
-      await api.deleteVhost('tutorials');
-      for (const user of definitions.users) await api.deleteUser(user.name);
+    const pairs: [string, string, string[], string, string, string[], RegExp][] = [
+      ['hello-receive', 'hello', [], 'receive', 'send', ['hi'], /Received 'hi'/],
+      ['worker', 'task-queue', ['--dot-ms', '0'], 'worker', 'new-task', ['job'], /Done job/],
+      ['fanout-logs-receive', 'fanout-logs', [], 'receive', 'emit', ['x'], / \[x\] x$/],
+      ['direct-logs-receive', 'direct-logs', ['error'], 'receive', 'emit', ['error', 'e'], /error:e/],
+      ['topic-logs-receive', 'topic-logs', ['#'], 'receive', 'emit', ['a.b', 't'], /a\.b:t/],
+      ['headers-logs-receive', 'headers-logs', ['any', 'k=v'], 'receive', 'emit', ['k=v', 'h'], /:h$/],
+      ['rpc-server', 'rpc-fib', [], 'server', 'client', ['10'], /Awaiting/],
+    ];
+    for (const [service, app, consumerArgs, consumer, producer, producerArgs, expected] of pairs) {
+      const running = startApp(app, consumer, consumerArgs, as(service));
+      await running.waitFor(/Waiting|Awaiting/);
+      const sent = await runApp(app, producer, producerArgs, as(service));
+      expect(sent.code, `${app} ${producer}: ${sent.stderr}`).toBe(0);
+      await running.waitFor(expected);
+      await running.stop();
     }
+    expect((await runApp('publisher-confirms', 'publish', ['--count', '50'], as('publisher-confirms'))).code).toBe(0);
+
+    // Least privilege: the hello user may not declare the task queue.
+    const denied = await runApp('task-queue', 'new-task', ['x'], as('hello-send'));
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/access to queue 'task_queue' in vhost 'tutorials' refused for user 'hello' \(403 ACCESS_REFUSED\)/);
   }, 120_000);
 });
 
-describe('docker compose up (needs a Docker engine)', async () => {
-  const docker = await dockerAvailable();
-  it.skipIf(!docker)(`brings every service up and hello flows end to end${docker ? '' : ' (skipped: no Docker engine reachable)'}`, async () => {
+describe('docker compose up (needs a Docker engine and Compose v2)', async () => {
+  const engine = await dockerAvailable();
+  const compose2 = engine ? await composeV2() : { missing: 'no Docker engine reachable' };
+  const skip = 'missing' in compose2 ? ` (skipped: ${compose2.missing})` : '';
+  it.skipIf(Boolean(skip))(`brings every service up; hello flows between services and from the host${skip}`, async () => {
     const { DockerComposeEnvironment, Wait } = await import('testcontainers');
+    // Any free host ports, so a broker already on 5672/15672 does not matter.
     const environment = await new DockerComposeEnvironment(INFRA, 'docker-compose.yml')
+      .withEnvironment({ BROKER_AMQP_PORT: '', BROKER_MANAGEMENT_PORT: '' })
       .withBuild()
       .withWaitStrategy('rabbitmq-1', Wait.forHealthCheck())
       .withStartupTimeout(300_000)
       .up();
     try {
+      const rabbit = environment.getContainer('rabbitmq-1');
+      const host = { ...hostEnv, RABBITMQ_HOST: rabbit.getHost(), RABBITMQ_PORT: String(rabbit.getMappedPort(5672)),
+        RABBITMQ_MANAGEMENT_URL: `http://${rabbit.getHost()}:${rabbit.getMappedPort(15672)}` };
+      const fromHost = await runApp('hello', 'send', ['from the host'], host);
+      expect(fromHost.code, fromHost.stderr).toBe(0);
+
       const receiver = environment.getContainer('hello-receive-1');
-      for (let i = 0; i < 60; i++) {
-        const logs = await new Promise<string>((resolve) => {
-          let text = '';
-          void receiver.logs().then((stream) => {
-            stream.on('data', (d: Buffer) => (text += d.toString()));
-            setTimeout(() => resolve(text), 1000);
-          });
+      const logs = await receiver.logs();
+      await new Promise<void>((resolve, reject) => {
+        let text = '';
+        const timer = setTimeout(() => reject(new Error(`hello-receive printed no message from hello-send and the host:\n${text}`)), 120_000);
+        logs.on('data', (d: Buffer) => {
+          text += d.toString();
+          if (text.includes("Received 'Hello from compose!'") && text.includes("Received 'from the host'")) {
+            clearTimeout(timer);
+            resolve();
+          }
         });
-        if (logs.includes("Received 'Hello from compose!'")) return;
-      }
-      throw new Error('hello-receive printed no message from hello-send');
+      });
     } finally {
       await environment.down();
     }
