@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'tests',
-          include: ['apps/*/test/**/*.test.ts', 'libs/*/test/**/*.test.ts', 'infra/test/**/*.test.ts'],
+          include: ['apps/*/test/**/*.test.ts', 'libs/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts', 'infra/test/**/*.test.ts'],
           exclude: ['**/*.restart.test.ts', '**/node_modules/**'],
           sequence: { groupOrder: 0 },
         },
@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'restart',
-          include: ['apps/*/test/**/*.restart.test.ts', 'libs/*/test/**/*.restart.test.ts'],
+          include: ['apps/*/test/**/*.restart.test.ts', 'libs/*/test/**/*.restart.test.ts', 'tools/*/test/**/*.restart.test.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

@@ -44,10 +44,10 @@ const hostEnv: Record<string, string> = Object.fromEntries(readFileSync(join(INF
   .filter((line) => /^\w+=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
 const appServices = Object.entries(compose.services).filter(([name]) => name !== 'rabbitmq');
 
-/** Every program of every pattern app (package.json scripts running src/<role>.ts), except tools. */
-const roles = readdirSync(join(ROOT, 'apps')).filter((app) => !['demo', 'inspect'].includes(app)).flatMap((app) => {
-  const scripts = JSON.parse(readFileSync(join(ROOT, 'apps', app, 'package.json'), 'utf8')).scripts as Record<string, string>;
-  return Object.entries(scripts).filter(([name]) => name !== 'bench').map(([, command]) => `apps/${app}/${command.replace(/^tsx /, '')}`);
+/** Every program of every pattern app: its nx targets that run a src/<role>.ts. */
+const roles = readdirSync(join(ROOT, 'apps')).flatMap((app) => {
+  const targets = JSON.parse(readFileSync(join(ROOT, 'apps', app, 'package.json'), 'utf8')).nx.targets as Record<string, { options?: { file?: string } }>;
+  return Object.values(targets).flatMap((t) => (t.options?.file ? [`apps/${app}/${t.options.file}`] : []));
 });
 
 /** RabbitMQ's rabbit_password_hashing_sha256: base64(salt + sha256(salt + password)). */
@@ -177,7 +177,7 @@ describe.skipIf(Boolean(noLocalNode))(`the compose broker's config and users, on
   let node: Awaited<ReturnType<typeof startLikeImage>>;
   let endpoint: { port: number; managementUrl: string };
   beforeAll(async () => {
-    node = await startLikeImage((dir) => ({
+    node = await startLikeImage((dir: string) => ({
       '90-tutorials.conf': readFileSync(join(INFRA, 'rabbitmq/rabbitmq.conf'), 'utf8'),
       // Only the path differs from the container's.
       '95-paths.conf': `definitions.local.path = ${dir}/definitions.json\n`,

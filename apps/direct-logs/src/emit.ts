@@ -1,15 +1,22 @@
-// Publishes a log message with its severity as routing key to the direct exchange "direct_logs".
-import { main, runProducer } from '@rabbit-tutorials/connection';
+// Routing (tutorial 4), the publisher: sends a log message to the direct exchange "direct_logs" with
+// its severity as routing key; only queues bound with that exact key get it.
+import { parseArgs } from 'node:util';
+import { connect, log, main } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'direct_logs';
-const [severity = 'info', ...words] = process.argv.slice(2);
-const message = words.join(' ') || 'Hello World!';
 
-main(() =>
-  runProducer('direct-logs-emit', async ({ channel }) => {
-    await channel.assertExchange(EXCHANGE, 'direct', { durable: false });
-    // mandatory: if no receiver listens to this severity we say so instead of dropping it silently.
-    channel.publish(EXCHANGE, severity, Buffer.from(message), { mandatory: true });
-    console.log(` [x] Sent ${severity}:${message}`);
-  }),
-);
+main('emit [severity] [message...]   (default: info Hello World!)', async () => {
+  const { positionals: [severity = 'info', ...words] } = parseArgs({ allowPositionals: true });
+  const text = words.join(' ') || 'Hello World!';
+
+  const connection = await connect();
+  const channel = await connection.createConfirmChannel();
+  await channel.assertExchange(EXCHANGE, 'direct', { durable: false });
+  // mandatory: a message no queue is bound for comes back (basic.return) instead of vanishing unseen.
+  channel.on('return', (message) => log(`no queue is bound for '${message.fields.routingKey}' on exchange '${EXCHANGE}': that message was dropped`));
+  channel.publish(EXCHANGE, severity, Buffer.from(text), { mandatory: true });
+  await channel.waitForConfirms(); // a returned message is returned before it is confirmed
+  console.log(` [x] Sent ${severity}:${text}`);
+  await channel.close();
+  await connection.close();
+});

@@ -1,19 +1,32 @@
-// Prints the log messages of the severities named on the command line: one queue, one binding each.
-import { UsageError, main, runConsumer, subscribe, utf8 } from '@rabbit-tutorials/connection';
+// Routing (tutorial 4), a subscriber: prints the log messages of the severities named on the command
+// line, through a temporary queue bound to "direct_logs" once per severity.
+import { parseArgs } from 'node:util';
+import type { Channel } from 'amqplib';
+import { UsageError, connect, main, untilShutdown } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'direct_logs';
-const USAGE = 'receive <severity>... (e.g. info warning error)';
+const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a bad byte is still shown
 
-main(async () => {
-  const severities = process.argv.slice(2);
+main('receive <severity>... (e.g. info warning error)', async () => {
+  const { positionals: severities } = parseArgs({ allowPositionals: true });
   if (severities.length === 0) throw new UsageError('name at least one severity');
-  return runConsumer({
-    name: 'direct-logs-receive',
-    async setup(ctx) {
-      await ctx.channel.assertExchange(EXCHANGE, 'direct', { durable: false });
-      const bindings = severities.map((severity) => ({ pattern: severity }));
-      await subscribe(ctx, EXCHANGE, bindings, (message) => console.log(` [x] ${message.fields.routingKey}:${utf8(message.content)}`));
+  let channel: Channel;
+
+  const connection = await connect({
+    // On every (re)connection: the temporary queue died with the old connection, so make a new one.
+    async setup(connection) {
+      channel = await connection.createChannel();
+      await channel.assertExchange(EXCHANGE, 'direct', { durable: false });
+      const { queue } = await channel.assertQueue('', { exclusive: true });
+      for (const severity of severities) await channel.bindQueue(queue, EXCHANGE, severity);
+      await channel.consume(queue, (message) => {
+        if (message) console.log(` [x] ${message.fields.routingKey}:${utf8.decode(message.content)}`);
+      }, { noAck: true });
       console.log(' [*] Waiting for logs. To exit press CTRL+C');
     },
   });
-}, USAGE);
+
+  await untilShutdown(connection);
+  await channel!.close().catch(() => undefined);
+  await connection.close();
+});

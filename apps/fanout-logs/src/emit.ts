@@ -1,14 +1,21 @@
-// Publishes one log message to the fanout exchange "logs": every bound queue gets a copy.
-import { main, runProducer } from '@rabbit-tutorials/connection';
+// Publish/subscribe (tutorial 3), the publisher: sends one log message to the fanout exchange "logs",
+// which gives every bound queue a copy. No receiver running: the message goes nowhere, by design.
+import { parseArgs } from 'node:util';
+import { connect, main } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'logs';
-const message = process.argv.slice(2).join(' ') || 'info: Hello World!';
 
-main(() =>
-  runProducer('fanout-logs-emit', async ({ channel }) => {
-    // durable: false as in the tutorial: the exchange only routes, receivers' queues are temporary.
-    await channel.assertExchange(EXCHANGE, 'fanout', { durable: false });
-    channel.publish(EXCHANGE, '', Buffer.from(message));
-    console.log(` [x] Sent ${message}`);
-  }),
-);
+main('emit [message...]   (default: info: Hello World!)', async () => {
+  const { positionals } = parseArgs({ allowPositionals: true });
+  const text = positionals.join(' ') || 'info: Hello World!';
+
+  const connection = await connect();
+  const channel = await connection.createConfirmChannel();
+  // durable: false as in the tutorial: the exchange only routes; the receivers' queues are temporary.
+  await channel.assertExchange(EXCHANGE, 'fanout', { durable: false });
+  channel.publish(EXCHANGE, '', Buffer.from(text));
+  await channel.waitForConfirms();
+  console.log(` [x] Sent ${text}`);
+  await channel.close();
+  await connection.close();
+});

@@ -1,15 +1,30 @@
-// Prints every message published to "logs" from now on, through its own temporary queue.
-import { main, runConsumer, subscribe, utf8 } from '@rabbit-tutorials/connection';
+// Publish/subscribe (tutorial 3), a subscriber: prints every message published to "logs" from now
+// on, through a temporary queue of its own (exclusive, server-named, gone with the connection).
+import { parseArgs } from 'node:util';
+import type { Channel } from 'amqplib';
+import { connect, main, untilShutdown } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'logs';
+const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a bad byte is still shown
 
-main(() =>
-  runConsumer({
-    name: 'fanout-logs-receive',
-    async setup(ctx) {
-      await ctx.channel.assertExchange(EXCHANGE, 'fanout', { durable: false });
-      await subscribe(ctx, EXCHANGE, [{ pattern: '' }], (message) => console.log(` [x] ${utf8(message.content)}`));
+main('receive', async () => {
+  parseArgs({}); // takes no arguments
+  let channel: Channel;
+
+  const connection = await connect({
+    // On every (re)connection: the temporary queue died with the old connection, so make a new one.
+    async setup(connection) {
+      channel = await connection.createChannel();
+      await channel.assertExchange(EXCHANGE, 'fanout', { durable: false });
+      const { queue } = await channel.assertQueue('', { exclusive: true });
+      await channel.bindQueue(queue, EXCHANGE, '');
+      // noAck as in the tutorial: a log line lost in a crash is acceptable here.
+      await channel.consume(queue, (message) => message && console.log(` [x] ${utf8.decode(message.content)}`), { noAck: true });
       console.log(' [*] Waiting for logs. To exit press CTRL+C');
     },
-  }),
-);
+  });
+
+  await untilShutdown(connection);
+  await channel!.close().catch(() => undefined);
+  await connection.close();
+});

@@ -1,24 +1,36 @@
-// Prints the log messages whose headers match: "all" needs every key=value given, "any" one of them.
-import { UsageError, main, runConsumer, subscribe, utf8 } from '@rabbit-tutorials/connection';
+// Headers exchange, a subscriber: prints the log messages whose headers match the key=value pairs
+// given: x-match "all" needs every one, "any" one of them. One temporary queue, one binding.
+import { parseArgs } from 'node:util';
+import type { Channel } from 'amqplib';
+import { UsageError, connect, main, untilShutdown } from '@rabbit-tutorials/connection';
 import { headerArgs } from './headers.js';
 
 const EXCHANGE = 'headers_logs';
-const USAGE = 'receive <all|any> <header=value>... (e.g. all level=error source=db)';
+const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a bad byte is still shown
 
-main(async () => {
-  const [match, ...rest] = process.argv.slice(2);
+main('receive <all|any> <header=value>... (e.g. all level=error source=db)', async () => {
+  const [match, ...rest] = parseArgs({ allowPositionals: true }).positionals;
   if (match !== 'all' && match !== 'any') throw new UsageError('the first argument must be all or any');
   const { headers, words } = headerArgs(rest);
   if (words.length > 0) throw new UsageError(`"${words[0]}" is not a header=value`);
   if (Object.keys(headers).length === 0) throw new UsageError('give at least one header=value');
-  return runConsumer({
-    name: 'headers-logs-receive',
-    async setup(ctx) {
-      await ctx.channel.assertExchange(EXCHANGE, 'headers', { durable: false });
-      await subscribe(ctx, EXCHANGE, [{ pattern: '', arguments: { 'x-match': match, ...headers } }], (message) => {
-        console.log(` [x] ${JSON.stringify(message.properties.headers)}:${utf8(message.content)}`);
-      });
+  let channel: Channel;
+
+  const connection = await connect({
+    // On every (re)connection: the temporary queue died with the old connection, so make a new one.
+    async setup(connection) {
+      channel = await connection.createChannel();
+      await channel.assertExchange(EXCHANGE, 'headers', { durable: false });
+      const { queue } = await channel.assertQueue('', { exclusive: true });
+      await channel.bindQueue(queue, EXCHANGE, '', { 'x-match': match, ...headers });
+      await channel.consume(queue, (message) => {
+        if (message) console.log(` [x] ${JSON.stringify(message.properties.headers)}:${utf8.decode(message.content)}`);
+      }, { noAck: true });
       console.log(' [*] Waiting for logs. To exit press CTRL+C');
     },
   });
-}, USAGE);
+
+  await untilShutdown(connection);
+  await channel!.close().catch(() => undefined);
+  await connection.close();
+});

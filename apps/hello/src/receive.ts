@@ -1,18 +1,38 @@
-// Prints every message of the queue "hello" until SIGINT/SIGTERM.
-import { main, quorumQueue, runConsumer, utf8 } from '@rabbit-tutorials/connection';
+// "Hello World" (tutorial 1), the consumer: prints every message of the queue "hello" until
+// SIGINT/SIGTERM. It reconnects by itself after a broker restart (the setup runs again).
+import { parseArgs } from 'node:util';
+import type { Channel } from 'amqplib';
+import { connect, log, main, stop, untilShutdown } from '@rabbit-tutorials/connection';
 
 const QUEUE = 'hello';
+// fatal: bytes that are not UTF-8 are an error, not silently replaced.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-main(() =>
-  runConsumer({
-    name: 'hello-receive',
-    async setup({ channel, consume }) {
-      await channel.assertQueue(QUEUE, quorumQueue);
-      // Acked after the handler returns; a body that is not UTF-8 is rejected instead.
-      await consume(QUEUE, (message) => {
-        console.log(` [x] Received '${utf8(message.content)}'`);
-      });
+main('receive', async () => {
+  parseArgs({}); // takes no arguments
+  let channel: Channel;
+  let consumerTag: string;
+
+  const connection = await connect({
+    async setup(connection) {
+      channel = await connection.createChannel();
+      await channel.assertQueue(QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+      ({ consumerTag } = await channel.consume(QUEUE, (message) => {
+        if (!message) return stop(`the broker cancelled the consumer of '${QUEUE}' (was the queue deleted?)`);
+        try {
+          console.log(` [x] Received '${utf8.decode(message.content)}'`);
+          channel.ack(message); // after the work: a crash before this line leaves the message in the queue
+        } catch (err) {
+          log(`rejected a message from '${QUEUE}' (${(err as Error).message}); it goes to the queue's dead-letter exchange, if any`);
+          channel.nack(message, false, false);
+        }
+      }));
       console.log(' [*] Waiting for messages. To exit press CTRL+C');
     },
-  }),
-);
+  });
+
+  await untilShutdown(connection);
+  await channel!.cancel(consumerTag!).catch(() => undefined);
+  await channel!.close().catch(() => undefined); // first: its close-ok proves the broker has our acks
+  await connection.close();
+});

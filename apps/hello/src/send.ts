@@ -1,15 +1,22 @@
-// Sends one message to the queue "hello" and exits once the broker has confirmed it.
-import { main, quorumQueue, runProducer } from '@rabbit-tutorials/connection';
+// "Hello World" (tutorial 1), the producer: sends one message to the queue "hello" and exits once
+// the broker has confirmed it, so exit code 0 means the message is safely in the queue.
+import { parseArgs } from 'node:util';
+import { connect, main } from '@rabbit-tutorials/connection';
 
 const QUEUE = 'hello';
-const message = process.argv.slice(2).join(' ') || 'Hello World!';
 
-main(() =>
-  runProducer('hello-send', async ({ channel }) => {
-    await channel.assertQueue(QUEUE, quorumQueue);
-    // The default exchange ('') routes by queue name.
-    channel.sendToQueue(QUEUE, Buffer.from(message), { persistent: true });
-    // runProducer waits for the confirm before exiting 0.
-    console.log(` [x] Sent '${message}'`);
-  }),
-);
+main('send [message...]   (default: Hello World!)', async () => {
+  const { positionals } = parseArgs({ allowPositionals: true });
+  const text = positionals.join(' ') || 'Hello World!';
+
+  const connection = await connect();
+  const channel = await connection.createConfirmChannel();
+  // Declared exactly as the official tutorial does (a durable quorum queue), so either side may start first.
+  await channel.assertQueue(QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  // The default exchange ('') routes by queue name; persistent: kept across a broker restart.
+  channel.sendToQueue(QUEUE, Buffer.from(text), { persistent: true });
+  await channel.waitForConfirms();
+  console.log(` [x] Sent '${text}'`);
+  await channel.close();
+  await connection.close();
+});

@@ -26,7 +26,7 @@ describe('hello', () => {
     const connection = await vhost.connect();
     await publishConfirmed(connection, '', [{ routingKey: 'hello', body: Buffer.from([0xc3, 0x28]) }, { routingKey: 'hello', body: 'after' }]);
     await receiver.waitFor(/^ \[x\] Received 'after'$/);
-    await receiver.waitFor(/rejected a message from 'hello' \(the body is not valid UTF-8 text\)/);
+    await receiver.waitFor(/rejected a message from 'hello' \(The encoded data was not valid for encoding utf-8\)/);
     expect(receiver.matching(/Received/)).toHaveLength(1);
   });
 });

@@ -1,32 +1,118 @@
-import { RpcClient, type RpcClientOptions } from '@rabbit-tutorials/connection';
-import type { ChannelModel } from 'amqplib';
-import { RPC_QUEUE } from './topology.js';
+// The RPC client of tutorial 6, for many calls at once: each request carries a correlation_id and
+// reply_to; replies come back on one reply queue and are matched to their call by correlation_id.
+// Each call has its own timeout; replies nobody waits for (late, or not ours) are ignored and
+// counted; if the channel or connection goes, every waiting call fails at once instead of hanging.
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import { BrokerError, describeError } from '@rabbit-tutorials/connection';
 
-/** A typed client of the fib server: `await client.fib(30)` → 832040n. Safe for many concurrent calls. */
+/** The server's queue, declared by the server as the official tutorial does. */
+export const RPC_QUEUE = 'rpc_queue';
+
+/** The pseudo-queue of RabbitMQ's direct reply-to: replies come straight back, no queue is declared. */
+export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+
+/** The server answered with an error (message type "error"; the body says why). */
+export class RpcError extends Error {
+  override name = 'RpcError';
+}
+
+/** No reply in time. */
+export class RpcTimeoutError extends Error {
+  override name = 'RpcTimeoutError';
+}
+
+export interface FibonacciClientOptions {
+  /** The server's request queue (default rpc_queue). */
+  queue?: string;
+  /**
+   * 'direct' (default): RabbitMQ direct reply-to, no reply queue to declare or clean up.
+   * 'exclusive': a server-named exclusive callback queue, as in the tutorial.
+   */
+  replyTo?: 'direct' | 'exclusive';
+  /** Per call, unless the call says otherwise (default 10 s). */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  resolve: (body: Buffer) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** `await client.fib(30)` → 832040n. Safe for many concurrent calls on one connection. */
 export class FibonacciClient {
-  private constructor(private readonly rpc: RpcClient) {}
+  /** Replies that matched no waiting call (it had timed out, or was never ours). */
+  ignoredReplies = 0;
+  private readonly pending = new Map<string, Pending>();
+  private closed?: Error;
+  // Correlation ids: a random prefix per client and a counter, unique and cheaper than a UUID per call.
+  private readonly idPrefix = randomUUID();
+  private sequence = 0;
 
-  /** Calls the server's queue, rpc_queue unless `options.queue` names another. */
-  static async create(connection: ChannelModel, options: Partial<RpcClientOptions> = {}): Promise<FibonacciClient> {
-    return new FibonacciClient(await RpcClient.create(connection, { queue: RPC_QUEUE, ...options }));
+  private constructor(private readonly channel: Channel, readonly replyQueue: string,
+    private readonly options: Required<FibonacciClientOptions>) {}
+
+  static async create(connection: ChannelModel, options: FibonacciClientOptions = {}): Promise<FibonacciClient> {
+    const channel = await connection.createChannel();
+    const full = { queue: RPC_QUEUE, replyTo: 'direct' as const, timeoutMs: 10_000, ...options };
+    let replyQueue = DIRECT_REPLY_TO;
+    if (full.replyTo === 'exclusive') replyQueue = (await channel.assertQueue('', { exclusive: true })).queue;
+    const client = new FibonacciClient(channel, replyQueue, full);
+    channel.on('error', (err: unknown) => client.failAll(new BrokerError(describeError(err), true)));
+    channel.on('close', () => client.failAll(new BrokerError('the connection to the broker closed while calls were waiting for replies', false)));
+    // A request no queue took (no server queue declared) comes back: fail that call now, not at its timeout.
+    channel.on('return', (message: ConsumeMessage) => client.settle(message.properties.correlationId,
+      new RpcError(`no queue '${full.queue}' took the request: is the server running (it declares the queue)?`)));
+    // Direct reply-to requires no-ack consuming on the channel that publishes the requests.
+    await channel.consume(replyQueue, (message) => message && client.onReply(message), { noAck: true });
+    return client;
   }
 
   /** fib(n); rejects with RpcError for input the server refuses, RpcTimeoutError without a server. */
   async fib(n: number | string, options?: { timeoutMs?: number }): Promise<bigint> {
-    const reply = await this.rpc.call(String(n), options);
-    return BigInt(reply.toString());
+    return BigInt((await this.call(String(n), options)).toString());
   }
 
-  /** Where replies come back (amq.rabbitmq.reply-to, or the exclusive callback queue). */
-  get replyQueue(): string {
-    return this.rpc.replyQueue;
+  /** Sends `body` to the server queue and resolves with the reply body. */
+  call(body: string | Buffer, options: { timeoutMs?: number } = {}): Promise<Buffer> {
+    if (this.closed) return Promise.reject(this.closed);
+    const correlationId = `${this.idPrefix}.${this.sequence++}`;
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    return new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => this.settle(correlationId, new RpcTimeoutError(
+        `no reply from '${this.options.queue}' within ${timeoutMs} ms: is a server running?`)), timeoutMs);
+      this.pending.set(correlationId, { resolve, reject, timer });
+      this.channel.publish('', this.options.queue, Buffer.isBuffer(body) ? body : Buffer.from(body),
+        { correlationId, replyTo: this.replyQueue, mandatory: true });
+    });
   }
 
-  get ignoredReplies(): number {
-    return this.rpc.ignoredReplies;
+  async close(): Promise<void> {
+    this.failAll(new BrokerError('the RPC client was closed', true));
+    await this.channel.close().catch(() => undefined);
   }
 
-  close(): Promise<void> {
-    return this.rpc.close();
+  private onReply(message: ConsumeMessage) {
+    const id = message.properties.correlationId;
+    if (!this.pending.has(id)) {
+      this.ignoredReplies++;
+      return;
+    }
+    this.settle(id, message.properties.type === 'error' ? new RpcError(message.content.toString()) : message.content);
+  }
+
+  private settle(id: string | undefined, outcome: Buffer | Error) {
+    const call = id === undefined ? undefined : this.pending.get(id);
+    if (!call) return;
+    this.pending.delete(id!);
+    clearTimeout(call.timer);
+    if (outcome instanceof Error) call.reject(outcome);
+    else call.resolve(outcome);
+  }
+
+  private failAll(err: Error) {
+    this.closed ??= err;
+    for (const id of [...this.pending.keys()]) this.settle(id, err);
   }
 }

@@ -1,36 +1,36 @@
-// Answers fib(n) requests from rpc_queue: the reply goes to the request's reply_to with its
-// correlation_id, then the request is acked. Bad input gets an error reply (type "error"), never a
-// crash or a requeue loop.
-import { UsageError, intOption, log, main, parseCli, runConsumer } from '@rabbit-tutorials/connection';
+// RPC (tutorial 6), the server: answers fib(n) requests from rpc_queue. The reply goes to the
+// request's reply_to with its correlation_id, then the request is acked. Bad input gets an error
+// reply (type "error"): never a crash, never a requeue loop.
+import { parseArgs } from 'node:util';
+import type { Channel } from 'amqplib';
+import { UsageError, connect, describeError, intOption, log, main, stop, untilShutdown } from '@rabbit-tutorials/connection';
 import { fib, parseN } from './fib.js';
-import { RPC_QUEUE, rpcQueueOptions } from './topology.js';
 
-const USAGE = 'server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quiet]';
-
-main(async () => {
-  const { values } = parseCli(process.argv.slice(2), {
-    prefetch: { type: 'string' },
-    queue: { type: 'string' },
-    'queue-type': { type: 'string' },
-    quiet: { type: 'boolean' },
-  });
-  const queue = values.queue ?? RPC_QUEUE;
+main('server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quiet]', async () => {
+  const { values } = parseArgs({ options: {
+    prefetch: { type: 'string' }, queue: { type: 'string' }, 'queue-type': { type: 'string' }, quiet: { type: 'boolean' },
+  } });
+  const queue = values.queue ?? 'rpc_queue';
+  // quorum as the tutorial declares rpc_queue; classic answers faster (no replicated write per request).
   const queueType = values['queue-type'] ?? 'quorum';
   if (queueType !== 'quorum' && queueType !== 'classic') throw new UsageError('--queue-type must be quorum or classic');
   // 1 as in the tutorial: requests spread evenly over several servers. Raise it for throughput.
   const prefetch = intOption('prefetch', values.prefetch, 1, 1, 65535);
+  let channel: Channel;
+  let consumerTag: string;
 
-  return runConsumer({
-    name: 'rpc-fib-server',
-    async setup({ channel, consume }) {
-      await channel.assertQueue(queue, rpcQueueOptions(queueType));
+  const connection = await connect({
+    async setup(connection) {
+      channel = await connection.createChannel();
+      channel.on('error', (err) => stop(describeError(err)));
+      await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': queueType } });
       await channel.prefetch(prefetch);
-      await consume(queue, (request) => {
+      ({ consumerTag } = await channel.consume(queue, (request) => {
+        if (!request) return stop(`the broker cancelled the consumer of '${queue}' (was the queue deleted?)`);
         const { replyTo, correlationId } = request.properties;
         if (!replyTo) {
-          // Nobody to answer: acking drops it (retrying could never succeed).
-          log(`dropped a request without reply_to (correlation_id ${correlationId ?? 'none'})`);
-          return;
+          log(`dropped a request without reply_to (correlation_id ${correlationId ?? 'none'})`); // nobody to answer
+          return channel.ack(request);
         }
         let body: string;
         let type: string | undefined;
@@ -39,13 +39,18 @@ main(async () => {
           if (!values.quiet) console.log(` [.] fib(${n})`);
           body = fib(n).toString();
         } catch (err) {
-          body = (err as Error).message;
-          type = 'error';
+          [body, type] = [(err as Error).message, 'error'];
           log(`error reply: ${body}`);
         }
         channel.sendToQueue(replyTo, Buffer.from(body), { correlationId, type });
-      });
+        channel.ack(request); // after the reply is on its way: a crash before this line means the request is served again
+      }));
       console.log(' [x] Awaiting RPC requests');
     },
   });
-}, USAGE);
+
+  await untilShutdown(connection);
+  await channel!.cancel(consumerTag!).catch(() => undefined);
+  await channel!.close().catch(() => undefined); // the replies and acks sent so far reach the broker first
+  await connection.close();
+});

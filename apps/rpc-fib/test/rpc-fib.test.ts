@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RpcError, RpcTimeoutError } from '@rabbit-tutorials/connection';
 import { eventually, runApp, startApp, useVhost } from '@rabbit-tutorials/testing';
-import { FibonacciClient } from '../src/fibonacci-client.js';
+import { FibonacciClient, RpcError, RpcTimeoutError } from '../src/fibonacci-client.js';
 import { MAX_N, fib } from '../src/fib.js';
 
 const vhost = useVhost();
@@ -105,7 +104,7 @@ describe('rpc-fib', () => {
   });
 
   it('usage errors exit 1', async () => {
-    expect((await runApp('rpc-fib', 'client', ['1', '2'], vhost.env)).stderr).toBe('error: give one n\nusage: client [--timeout MS] [--callback-queue] <n>');
+    expect((await runApp('rpc-fib', 'client', ['1', '2'], vhost.env)).stderr).toBe('error: give one n\nusage: client [--timeout MS] [--callback-queue] [--queue NAME] [--calls N [--in-flight N]] <n>');
     expect((await runApp('rpc-fib', 'server', ['--prefetch', 'x'], vhost.env)).code).toBe(1);
   });
 });

@@ -1,39 +1,76 @@
-// Takes tasks from task_queue one at a time (prefetch 1 = fair dispatch among workers), "works" one
-// second per dot, and acks after the work: a worker killed mid-task loses nothing, the task goes to
-// another worker. A task it cannot process (not UTF-8, empty, or one that keeps crashing workers)
-// goes to task_queue.dead. SIGINT/SIGTERM finish the current task first.
-import { intOption, main, parseCli, runConsumer, utf8 } from '@rabbit-tutorials/connection';
-import { DEAD_LETTER_QUEUE, TASK_QUEUE, declareDeadLetterQueue, declareTaskQueue } from './topology.js';
+// Work queues (tutorial 2), the worker: takes tasks from task_queue, "works" one second per dot, and
+// acks after the work, so a worker that dies mid-task loses nothing: the broker hands the task to
+// another worker. prefetch 1 is fair dispatch: a busy worker gets no new task. A task it cannot
+// process (poison) goes to task_queue.dead instead of coming back for ever.
+import { parseArgs } from 'node:util';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { connect, describeError, finishWork, intOption, log, main, stop, untilShutdown } from '@rabbit-tutorials/connection';
 
-const USAGE = 'worker [--prefetch N] [--dot-ms MS] [--max-deliveries N]';
+const QUEUE = 'task_queue';
+const DEAD = 'task_queue.dead';
+const QUORUM = { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-main(async () => {
-  const { values } = parseCli(process.argv.slice(2), {
-    prefetch: { type: 'string' },
-    'dot-ms': { type: 'string' },
-    'max-deliveries': { type: 'string' },
-  });
+main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N]', async () => {
+  const { values } = parseArgs({ options: { prefetch: { type: 'string' }, 'dot-ms': { type: 'string' }, 'max-deliveries': { type: 'string' } } });
   const prefetch = intOption('prefetch', values.prefetch, 1, 1, 65535);
   const dotMs = intOption('dot-ms', values['dot-ms'], 1000, 0, 3_600_000);
   const maxDeliveries = intOption('max-deliveries', values['max-deliveries'], 5, 1, 1000);
+  const working = new Set<Promise<void>>();
+  let channel: ConfirmChannel;
+  let consumerTag: string;
 
-  return runConsumer({
-    name: 'task-queue-worker',
-    async setup({ channel, consume }) {
-      await declareTaskQueue(channel);
-      await declareDeadLetterQueue(channel);
-      // At most `prefetch` unacked tasks per worker: a busy worker gets no new task.
+  const connection = await connect({
+    async setup(connection) {
+      // A confirm channel: a poison task is acked only once its copy in task_queue.dead is confirmed.
+      channel = await connection.createConfirmChannel();
+      channel.on('error', (err) => stop(describeError(err))); // e.g. a 406: a bug, not worth retrying
+      await channel.assertQueue(QUEUE, QUORUM);
+      await channel.assertQueue(DEAD, QUORUM);
       await channel.prefetch(prefetch);
-      await consume(TASK_QUEUE, async (message) => {
-        const task = utf8(message.content);
-        if (task.trim() === '') throw new Error('empty task');
-        // redelivered: an earlier delivery was not acked (a worker died or disconnected mid-task).
-        console.log(` [x] Received ${task}${message.fields.redelivered ? ' (redelivered)' : ''}`);
-        const dots = task.split('.').length - 1;
-        await new Promise((resolve) => setTimeout(resolve, dots * dotMs));
-        console.log(` [x] Done ${task}`);
-      }, { deadLetterQueue: DEAD_LETTER_QUEUE, maxDeliveries });
+      ({ consumerTag } = await channel.consume(QUEUE, (message) => {
+        if (!message) return stop(`the broker cancelled the consumer of '${QUEUE}' (was the queue deleted?)`);
+        const work = handle(channel, message)
+          // The channel went (connection lost): unacked, the task is delivered again.
+          .catch((err) => log(`could not settle a task: ${describeError(err)}; the broker will deliver it again`))
+          .finally(() => working.delete(work));
+        working.add(work);
+      }));
       console.log(' [*] Waiting for messages. To exit press CTRL+C');
     },
   });
-}, USAGE);
+
+  async function handle(channel: ConfirmChannel, message: ConsumeMessage) {
+    let task: string;
+    try {
+      // Quorum queues count deliveries: a task delivered this often keeps killing its workers.
+      const deliveries = Number(message.properties.headers?.['x-delivery-count'] ?? 0);
+      if (deliveries >= maxDeliveries) throw new Error(`delivered ${deliveries + 1} times without being acked (does it crash the worker?)`);
+      task = utf8.decode(message.content);
+      if (task.trim() === '') throw new Error('empty task');
+    } catch (err) {
+      return deadLetter(channel, message, (err as Error).message);
+    }
+    console.log(` [x] Received ${task}${message.fields.redelivered ? ' (redelivered)' : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, (task.split('.').length - 1) * dotMs));
+    console.log(` [x] Done ${task}`);
+    channel.ack(message);
+  }
+
+  await untilShutdown(connection);
+  await channel!.cancel(consumerTag!).catch(() => undefined); // no new tasks; unstarted ones go back to the queue
+  await finishWork(working); // the current task is finished and acked (bounded by RABBITMQ_SHUTDOWN_TIMEOUT_MS)
+  await channel!.close().catch(() => undefined); // its close-ok proves the broker has every ack
+  await connection.close();
+});
+
+/** A poison task: copied to task_queue.dead with the reason, confirmed, then acked so it does not come back. */
+async function deadLetter(channel: ConfirmChannel, message: ConsumeMessage, reason: string) {
+  // userId names the original publisher: the broker would refuse a copy that kept it.
+  const { userId: _userId, ...properties } = message.properties;
+  const headers = { ...properties.headers, 'x-first-death-queue': QUEUE, 'x-exception-message': reason };
+  channel.sendToQueue(DEAD, message.content, { ...properties, headers, persistent: true });
+  await channel.waitForConfirms();
+  channel.ack(message);
+  log(`moved a message from '${QUEUE}' to '${DEAD}': ${reason}`);
+}

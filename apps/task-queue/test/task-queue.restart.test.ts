@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cannotRestart, eventually, queueDepth, restart, runApp, startApp, useVhost } from '@rabbit-tutorials/testing';
+import { cannotRestart, eventually, publishConfirmed, queueDepth, restart, runApp, startApp, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
 
@@ -18,5 +18,22 @@ describe('task-queue across a broker restart', () => {
     const ids = new Set(worker.matching(/^ \[x\] Done durable #\d+$/).map((line) => line.replace(/.*#/, '')));
     expect(ids.size).toBe(500);
     await eventually(async () => (await queueDepth(connection, 'task_queue')) === 0);
+  });
+
+  it('a running worker reconnects by itself (amqplib recovery re-runs its setup) and works again', async (ctx) => {
+    if (cannotRestart()) return ctx.skip(cannotRestart());
+    const worker = startApp('task-queue', 'worker', ['--dot-ms', '0'], vhost.env);
+    await worker.waitFor(/Waiting for messages/);
+    const publish = async (body: string) => publishConfirmed(await vhost.connect(), '', [{ routingKey: 'task_queue', body, options: { persistent: true } }]);
+    await publish('before');
+    await worker.waitFor(/^ \[x\] Done before$/);
+
+    await restart();
+    await worker.waitFor(/reconnected; topology and consumers restored/, 1, 60_000);
+    await worker.waitFor(/Waiting for messages/, 2);
+    await publish('after');
+    await worker.waitFor(/^ \[x\] Done after$/);
+    expect(worker.stderr.join('\n')).toMatch(/connection lost: .*; reconnecting/);
+    expect((await worker.stop('SIGTERM')).code).toBe(0);
   });
 });

@@ -66,7 +66,7 @@ describe('task-queue', () => {
     await w.waitFor(/Done good/);
     const connection = await vhost.connect();
     await eventually(async () => (await queueDepth(connection, 'task_queue.dead')) === 2, 10_000, '2 dead letters');
-    expect(w.stderr.join('\n')).toMatch(/moved a message from 'task_queue' to 'task_queue.dead': the body is not valid UTF-8 text/);
+    expect(w.stderr.join('\n')).toMatch(/moved a message from 'task_queue' to 'task_queue.dead': The encoded data was not valid for encoding utf-8/);
     expect(w.stderr.join('\n')).toMatch(/moved a message from 'task_queue' to 'task_queue.dead': empty task/);
   });
 

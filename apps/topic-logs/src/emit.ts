@@ -1,14 +1,22 @@
-// Publishes a log message with a dotted routing key (e.g. kern.critical) to the topic exchange "topic_logs".
-import { main, runProducer } from '@rabbit-tutorials/connection';
+// Topics (tutorial 5), the publisher: sends a log message to the topic exchange "topic_logs" with a
+// dotted routing key (e.g. kern.critical); queues whose binding pattern matches it get it.
+import { parseArgs } from 'node:util';
+import { connect, log, main } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'topic_logs';
-const [routingKey = 'anonymous.info', ...words] = process.argv.slice(2);
-const message = words.join(' ') || 'Hello World!';
 
-main(() =>
-  runProducer('topic-logs-emit', async ({ channel }) => {
-    await channel.assertExchange(EXCHANGE, 'topic', { durable: false });
-    channel.publish(EXCHANGE, routingKey, Buffer.from(message), { mandatory: true });
-    console.log(` [x] Sent ${routingKey}:${message}`);
-  }),
-);
+main('emit [routing.key] [message...]   (default: anonymous.info Hello World!)', async () => {
+  const { positionals: [key = 'anonymous.info', ...words] } = parseArgs({ allowPositionals: true });
+  const text = words.join(' ') || 'Hello World!';
+
+  const connection = await connect();
+  const channel = await connection.createConfirmChannel();
+  await channel.assertExchange(EXCHANGE, 'topic', { durable: false });
+  // mandatory: a message no queue is bound for comes back (basic.return) instead of vanishing unseen.
+  channel.on('return', (message) => log(`no queue is bound for '${message.fields.routingKey}' on exchange '${EXCHANGE}': that message was dropped`));
+  channel.publish(EXCHANGE, key, Buffer.from(text), { mandatory: true });
+  await channel.waitForConfirms(); // a returned message is returned before it is confirmed
+  console.log(` [x] Sent ${key}:${text}`);
+  await channel.close();
+  await connection.close();
+});

@@ -1,19 +1,32 @@
-// Prints the log messages whose routing key matches a binding key: "*" is one word, "#" zero or more.
-import { UsageError, main, runConsumer, subscribe, utf8 } from '@rabbit-tutorials/connection';
+// Topics (tutorial 5), a subscriber: prints the log messages whose routing key matches a binding key
+// given ("*" is exactly one word, "#" zero or more), through a temporary queue bound once per key.
+import { parseArgs } from 'node:util';
+import type { Channel } from 'amqplib';
+import { UsageError, connect, main, untilShutdown } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'topic_logs';
-const USAGE = 'receive <binding.key>... (e.g. "kern.*" "*.critical" "#")';
+const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a bad byte is still shown
 
-main(async () => {
-  const bindingKeys = process.argv.slice(2);
+main('receive <binding.key>... (e.g. "kern.*" "*.critical" "#")', async () => {
+  const { positionals: bindingKeys } = parseArgs({ allowPositionals: true });
   if (bindingKeys.length === 0) throw new UsageError('name at least one binding key');
-  return runConsumer({
-    name: 'topic-logs-receive',
-    async setup(ctx) {
-      await ctx.channel.assertExchange(EXCHANGE, 'topic', { durable: false });
-      const bindings = bindingKeys.map((key) => ({ pattern: key }));
-      await subscribe(ctx, EXCHANGE, bindings, (message) => console.log(` [x] ${message.fields.routingKey}:${utf8(message.content)}`));
+  let channel: Channel;
+
+  const connection = await connect({
+    // On every (re)connection: the temporary queue died with the old connection, so make a new one.
+    async setup(connection) {
+      channel = await connection.createChannel();
+      await channel.assertExchange(EXCHANGE, 'topic', { durable: false });
+      const { queue } = await channel.assertQueue('', { exclusive: true });
+      for (const key of bindingKeys) await channel.bindQueue(queue, EXCHANGE, key);
+      await channel.consume(queue, (message) => {
+        if (message) console.log(` [x] ${message.fields.routingKey}:${utf8.decode(message.content)}`);
+      }, { noAck: true });
       console.log(' [*] Waiting for logs. To exit press CTRL+C');
     },
   });
-}, USAGE);
+
+  await untilShutdown(connection);
+  await channel!.close().catch(() => undefined);
+  await connection.close();
+});

@@ -1,13 +1,6 @@
-export { CONFIG_VARIABLES, ConfigError, describeTarget, intVar, loadConfig, parseSwitch, redact } from './config.js';
+export { CONFIG_VARIABLES, ConfigError, describeTarget, loadConfig, redact } from './config.js';
 export type { RabbitConfig, TlsConfig } from './config.js';
-export { amqplibOptions, connect, connectRecovering, connectionName, explain } from './connect.js';
-export { BrokerError, UsageError, amqpReply, describeError, isFatal } from './errors.js';
-export { log } from './log.js';
-export { main, runConsumer, runProducer, subscribe } from './service.js';
-export type { Binding, ConsumeOptions, ConsumerContext, ConsumerOptions, MessageHandler, ProducerContext } from './service.js';
-export { intOption, parseCli, utf8 } from './cli.js';
-export { publishAll, publishReliably } from './publish.js';
-export type { Outgoing, PublishAllOptions, ReliableProgress } from './publish.js';
-export { quorumQueue } from './topology.js';
-export { DIRECT_REPLY_TO, RpcClient, RpcError, RpcTimeoutError } from './rpc.js';
-export type { RpcClientOptions } from './rpc.js';
+export { amqplibOptions, connect, explain } from './connect.js';
+export type { ConnectOptions } from './connect.js';
+export { BrokerError, UsageError, describeError } from './errors.js';
+export { finishWork, intOption, log, main, stop, untilShutdown } from './program.js';

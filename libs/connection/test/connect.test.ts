@@ -21,7 +21,7 @@ async function failure(promise: Promise<unknown>): Promise<BrokerError> {
 }
 
 async function roundTrip(env: Record<string, string>) {
-  const connection = await connect(config(env), 'connect-test');
+  const connection = await connect({ config: config(env), name: 'connect-test' });
   try {
     const channel = await connection.createChannel();
     const { queue } = await channel.assertQueue('', { exclusive: true });
@@ -39,7 +39,7 @@ async function roundTrip(env: Record<string, string>) {
 
 describe('connect', () => {
   it('connects over plain AMQP to a non-default vhost, named in the management UI', async () => {
-    const connection = await connect(config({ RABBITMQ_CONNECTION_NAME: `named-${vhost.name}` }));
+    const connection = await connect({ config: config({ RABBITMQ_CONNECTION_NAME: `named-${vhost.name}` }) });
     try {
       let names: string[] = [];
       // The management API's connection list is refreshed every few seconds.
@@ -57,10 +57,10 @@ describe('connect', () => {
   it('refuses a wrong password at once, without retrying and without showing it', async () => {
     const info = broker();
     const started = Date.now();
-    const err = await failure(connect(loadConfig({
+    const err = await failure(connect({ config: loadConfig({
       RABBITMQ_URL: `amqp://guest:WrongPassword1@${info.hostname}:${info.port}/${encodeURIComponent(vhost.name)}`,
       RABBITMQ_CONNECTION_ATTEMPTS: '5', RABBITMQ_RETRY_DELAY_MS: '2000',
-    })));
+    }) }));
     expect(err.message).toMatch(/^access refused: user "guest" could not log in to amqp:\/\/guest@.*: wrong user name or password \(403 ACCESS_REFUSED\)$/);
     expect(err.message).not.toContain('WrongPassword1');
     expect(err.fatal).toBe(true);
@@ -69,9 +69,9 @@ describe('connect', () => {
 
   it('names a missing vhost and how to create it, at once', async () => {
     const info = broker();
-    const err = await failure(connect(loadConfig({
+    const err = await failure(connect({ config: loadConfig({
       RABBITMQ_URL: `amqp://guest:guest@${info.hostname}:${info.port}/no-such-vhost`, RABBITMQ_RETRY_DELAY_MS: '5000',
-    })));
+    }) }));
     expect(err.message).toBe('virtual host "no-such-vhost" refused for user "guest": if it does not exist, create it with rabbitmqctl add_vhost no-such-vhost; ' +
       `else grant the user access: rabbitmqctl set_permissions -p no-such-vhost guest '.*' '.*' '.*' (530 NOT_ALLOWED)`);
     expect(err.fatal).toBe(true);
@@ -79,7 +79,7 @@ describe('connect', () => {
 
   it('retries a refused connection with backoff, then says the broker is unreachable', async () => {
     const started = Date.now();
-    const err = await failure(connect(loadConfig({ RABBITMQ_URL: 'amqp://127.0.0.1:1/', RABBITMQ_CONNECTION_ATTEMPTS: '3', RABBITMQ_RETRY_DELAY_MS: '100' })));
+    const err = await failure(connect({ config: loadConfig({ RABBITMQ_URL: 'amqp://127.0.0.1:1/', RABBITMQ_CONNECTION_ATTEMPTS: '3', RABBITMQ_RETRY_DELAY_MS: '100' }) }));
     expect(err.message).toBe('cannot reach the broker at amqp://guest@127.0.0.1:1/%2F: connection refused (is RabbitMQ running and listening there?)');
     expect(Date.now() - started).toBeGreaterThanOrEqual(300); // 100 + 200 ms of backoff
   });
@@ -111,7 +111,7 @@ describe('TLS', () => {
 
   it('rejects a broker certificate from another CA with a clear error, at once', async (ctx) => {
     if (!broker().tls) ctx.skip();
-    const err = await failure(connect(config(tlsEnv({ RABBITMQ_SSL_CA: broker().tls!.otherCa, RABBITMQ_CONNECTION_ATTEMPTS: '5' }))));
+    const err = await failure(connect({ config: config(tlsEnv({ RABBITMQ_SSL_CA: broker().tls!.otherCa, RABBITMQ_CONNECTION_ATTEMPTS: '5' })) }));
     expect(err.message).toMatch(/^TLS: the broker certificate at amqps:\/\/guest@[^:]+:\d+\/.* is not trusted \(\w+\): set RABBITMQ_SSL_CA to the CA file that signed it$/);
     expect(err.message).toContain(`@${broker().tls!.host}:`);
     expect(err.fatal).toBe(true);
@@ -120,7 +120,7 @@ describe('TLS', () => {
   it('says when plain AMQP meets a TLS port', async (ctx) => {
     if (!broker().tls) ctx.skip();
     const info = broker();
-    const err = await failure(connect(config({ RABBITMQ_URL: `amqp://guest:guest@${info.hostname}:${info.tls!.port}/`, RABBITMQ_CONNECT_TIMEOUT_MS: '3000' })));
+    const err = await failure(connect({ config: config({ RABBITMQ_URL: `amqp://guest:guest@${info.hostname}:${info.tls!.port}/`, RABBITMQ_CONNECT_TIMEOUT_MS: '3000' }) }));
     expect(err.message).toMatch(/closed the connection during the handshake|timed out/);
   });
 
@@ -132,9 +132,9 @@ describe('TLS', () => {
       const url = `amqps://guest:guest@${tls!.host}:${tls!.port}/`;
       const base = { RABBITMQ_URL: url, RABBITMQ_SSL_CA: tls!.ca, RABBITMQ_CONNECTION_ATTEMPTS: '1' };
       await roundTrip({ ...base, RABBITMQ_SSL_CERT: tls!.clientCert, RABBITMQ_SSL_KEY: tls!.clientKey });
-      const without = await failure(connect(loadConfig(base)));
+      const without = await failure(connect({ config: loadConfig(base) }));
       expect(without.message).toMatch(/requires a client certificate: set RABBITMQ_SSL_CERT and RABBITMQ_SSL_KEY|closed the connection during the handshake/);
-      const untrusted = await failure(connect(loadConfig({ ...base, RABBITMQ_SSL_CERT: tls!.otherClientCert, RABBITMQ_SSL_KEY: tls!.otherClientKey })));
+      const untrusted = await failure(connect({ config: loadConfig({ ...base, RABBITMQ_SSL_CERT: tls!.otherClientCert, RABBITMQ_SSL_KEY: tls!.otherClientKey }) }));
       expect(untrusted.message).toMatch(/rejected the client certificate|closed the connection during the handshake/);
     } finally {
       await dedicated.stop();

@@ -168,3 +168,5 @@ export class Management {
 }
 
 const enc = encodeURIComponent;
+
+export { formatNumber, table } from './table.js';

@@ -1,7 +1,7 @@
 import { afterEach } from 'vitest';
-import { AppProcess, spawnApp } from './process.js';
+import { AppProcess, spawnApp } from '@rabbit-tutorials/broker';
 
-export { AppProcess, ROOT } from './process.js';
+export { AppProcess, ROOT } from '@rabbit-tutorials/broker';
 
 const running = new Set<AppProcess>();
 afterEach(async () => {

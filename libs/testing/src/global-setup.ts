@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { type BrokerInfo, resolveBroker } from './broker.js';
+import { type BrokerInfo, resolveBroker } from '@rabbit-tutorials/broker';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -3,10 +3,10 @@ import { Management } from '@rabbit-tutorials/management';
 import type { ChannelModel } from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, inject } from 'vitest';
-import { type BrokerInfo, brokerUrl, resolveBroker, restartBroker, type StartedBroker } from './broker.js';
+import { type BrokerInfo, brokerUrl, resolveBroker, restartBroker, type StartedBroker } from '@rabbit-tutorials/broker';
 
-export { AppProcess, ROOT, runApp, startApp } from './apps.js';
-export type { BrokerInfo } from './broker.js';
+export { AppProcess, ROOT, runApp, startApp, track } from './apps.js';
+export type { BrokerInfo } from '@rabbit-tutorials/broker';
 
 /** The broker of this test run (see global-setup). */
 export function broker(): BrokerInfo {
@@ -87,7 +87,7 @@ export function useVhost(): TestVhost {
       return envFor(name);
     },
     async connect() {
-      const connection = await connect(loadConfig(envFor(name)), 'test');
+      const connection = await connect({ config: loadConfig(envFor(name)), name: 'test' });
       connections.push(connection);
       return connection;
     },
@@ -95,6 +95,4 @@ export function useVhost(): TestVhost {
 }
 export { eventually, publishConfirmed, queueDepth } from './amqp.js';
 export { NO_PIKA, pikaPython, startPika } from './pika.js';
-export { freePort, hasLocalRabbitmq } from './local-broker.js';
-export { composeV2, dockerAvailable } from './docker-broker.js';
-export { startLikeImage } from './image-node.js';
+export { composeV2, dockerAvailable, freePort, hasLocalRabbitmq, startLikeImage } from '@rabbit-tutorials/broker';

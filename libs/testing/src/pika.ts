@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { track } from './apps.js';
-import { AppProcess, ROOT } from './process.js';
+import { AppProcess, ROOT } from '@rabbit-tutorials/broker';
 
 const PEER = join(ROOT, 'libs/testing/test/pika_peer.py');
 

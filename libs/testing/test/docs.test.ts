@@ -6,7 +6,7 @@ import { CONFIG_VARIABLES } from '@rabbit-tutorials/connection';
 import { ROOT } from '@rabbit-tutorials/testing';
 
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
-const patterns = readdirSync(join(ROOT, 'apps')).filter((app) => !['demo', 'inspect'].includes(app));
+const patterns = readdirSync(join(ROOT, 'apps'));
 
 describe('docs', () => {
   it.each(['README.md', 'docs/configuration.md', '.env.example'])('%s names every configuration variable', (file) => {

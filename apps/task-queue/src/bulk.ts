@@ -1,0 +1,93 @@
+// new-task --count N: N numbered persistent tasks ("<text> #1" ... "#N", message ids 1..N), with
+// publisher confirms pipelined: up to `window` tasks await their confirm at once, so the producer
+// neither waits for each confirm nor holds everything in memory. If the connection is lost (e.g. a
+// broker restart) it reconnects and publishes again every task not confirmed yet. At least once: a
+// task whose confirm was lost in the cut is published twice (workers can deduplicate by message id).
+import type { ConfirmChannel } from 'amqplib';
+import { BrokerError, connect, log } from '@rabbit-tutorials/connection';
+
+const QUORUM = { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+
+export async function publishNumbered(queue: string, text: string, count: number, window: number): Promise<void> {
+  const confirmed = new Uint8Array(count); // 1 once the broker has confirmed task i
+  const progress = { confirmed: 0, lastLog: 0 };
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort()).once('SIGTERM', () => abort.abort());
+  const started = performance.now();
+  for (;;) {
+    const connection = await connect({ name: 'task-queue-new-task' });
+    try {
+      const channel = await connection.createConfirmChannel();
+      channel.on('error', () => undefined); // the 'close' that follows ends this round
+      await channel.assertQueue(queue, QUORUM);
+      await publishRound(channel, queue, text, confirmed, progress, window, abort.signal);
+      break;
+    } catch (err) {
+      if (abort.signal.aborted || !/closed/.test((err as Error).message)) throw err;
+      log(`${(err as Error).message}; reconnecting to publish the rest`);
+    } finally {
+      await connection.close().catch(() => undefined);
+    }
+  }
+  log(`confirmed ${progress.confirmed}/${count}`);
+  if (abort.signal.aborted) throw new BrokerError(`interrupted: ${progress.confirmed} of ${count} tasks confirmed`, true);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(` [x] Sent ${count} tasks, all confirmed, in ${seconds.toFixed(2)} s (${Math.round(count / seconds)} msg/s)`);
+}
+
+/** Publishes every task not confirmed yet, at most `window` unconfirmed at once; resolves when all are confirmed. */
+async function publishRound(channel: ConfirmChannel, queue: string, text: string, confirmed: Uint8Array,
+  progress: { confirmed: number; lastLog: number }, window: number, signal: AbortSignal): Promise<void> {
+  let inFlight = 0;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined; // resolves a wait for room in the window, or for 'drain'
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const waitUntil = (ready: () => boolean) => new Promise<void>((resolve) => {
+    wake = resolve;
+    if (ready() || failure) notify();
+  });
+  // A closed channel never confirms nor drains: fail the round instead of waiting for ever.
+  const onClose = () => {
+    failure ??= new Error('the channel closed before every task was confirmed');
+    notify();
+  };
+  channel.once('close', onClose);
+  const send = (i: number, attempt: number): boolean => {
+    inFlight++;
+    return channel.sendToQueue(queue, Buffer.from(`${text} #${i + 1}`), { persistent: true, messageId: String(i + 1) }, (err) => {
+      inFlight--;
+      if (!err) {
+        if (!confirmed[i]) progress.confirmed++;
+        confirmed[i] = 1;
+        if (Date.now() - progress.lastLog >= 1000) {
+          progress.lastLog = Date.now();
+          log(`confirmed ${progress.confirmed}/${confirmed.length}`);
+        }
+      } else if (err.message === 'message nacked' && attempt < 3) {
+        send(i, attempt + 1); // the broker refused it (e.g. an internal error): try again
+      } else {
+        failure ??= err.message === 'message nacked' ? new Error(`the broker refused task ${i + 1} four times (nack)`)
+          : new Error('the channel closed before every task was confirmed'); // amqplib fails pending confirms with 'channel closed'
+      }
+      notify();
+    });
+  };
+  try {
+    for (let i = 0; i < confirmed.length && !signal.aborted && !failure; i++) {
+      if (confirmed[i]) continue;
+      if (!send(i, 0)) {
+        // Socket back-pressure: wait for 'drain' before writing more.
+        const drained = new Promise<void>((resolve) => channel.once('drain', resolve));
+        await Promise.race([drained, waitUntil(() => false)]);
+      }
+      if (inFlight >= window) await waitUntil(() => inFlight < window);
+    }
+    while (inFlight > 0 && !failure) await waitUntil(() => inFlight === 0);
+  } finally {
+    channel.off('close', onClose);
+  }
+  if (failure) throw failure;
+}

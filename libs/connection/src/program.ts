@@ -1,0 +1,91 @@
+import type { EventEmitter } from 'node:events';
+import { intVar } from './config.js';
+import { UsageError, describeError } from './errors.js';
+
+/** Diagnostics go to stderr, so stdout stays the program's own output (and pipeable). */
+export function log(message: string): void {
+  process.stderr.write(`[rabbitmq] ${message}\n`);
+}
+
+/**
+ * Runs a program: --help prints `usage`; any failure becomes one line on stderr (no stack trace, no
+ * secret) and exit code 1, with the usage line after bad arguments. `body` may return an exit code.
+ */
+export function main(usage: string, body: () => Promise<number | void>): void {
+  const own = process.argv.slice(2, process.argv.includes('--') ? process.argv.indexOf('--') : undefined);
+  if (own.includes('--help') || own.includes('-h')) {
+    console.log(`usage: ${usage}`);
+    return;
+  }
+  body().then((code) => {
+    process.exitCode ??= code ?? 0;
+  }, (err: unknown) => {
+    // node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown options and the like.
+    const badArgs = err instanceof UsageError || String((err as { code?: unknown })?.code).startsWith('ERR_PARSE_ARGS');
+    const line = badArgs ? (err as Error).message.replace(/\. To specify a positional argument.*$/s, '') : describeError(err);
+    process.stderr.write(`error: ${line}\n`);
+    if (badArgs) process.stderr.write(`usage: ${usage}\n`);
+    if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  });
+}
+
+/** A whole-number option within bounds, or its default when absent. */
+export function intOption(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${value}")`);
+  }
+  return Number(value);
+}
+
+let stopRequested: ((reason: string) => void) | undefined;
+let stoppedEarly: string | undefined;
+
+/**
+ * Resolves when the program should stop: on the first SIGINT or SIGTERM (a second one exits at
+ * once), on stop(reason), or when `connection` has failed for good (exit code 1, reason on stderr).
+ */
+export function untilShutdown(connection?: EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log(`${signal}: shutting down`);
+      process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(143));
+      resolve();
+    };
+    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    stopRequested = (reason) => {
+      process.stderr.write(`error: ${reason}\n`);
+      process.exitCode = 1;
+      resolve();
+    };
+    connection?.once('failed', (err: Error) => stop(err.message));
+    if (stoppedEarly !== undefined) stop(stoppedEarly);
+  });
+}
+
+/** Ends the program with one error line (exit code 1), through the same shutdown as a signal. */
+export function stop(reason: string): void {
+  if (!stopRequested) stoppedEarly = reason;
+  stopRequested?.(reason);
+  stopRequested = undefined;
+}
+
+/**
+ * Waits for the messages in progress to be handled, at most RABBITMQ_SHUTDOWN_TIMEOUT_MS (default
+ * 30 s). Those still running then are abandoned: unacked, the broker delivers them again.
+ */
+export async function finishWork(inProgress: Set<Promise<unknown>>, env = process.env): Promise<void> {
+  if (inProgress.size === 0) return;
+  const timeoutMs = intVar('RABBITMQ_SHUTDOWN_TIMEOUT_MS', env.RABBITMQ_SHUTDOWN_TIMEOUT_MS?.trim() || undefined, 30_000, 0, 3_600_000);
+  log(`waiting up to ${timeoutMs} ms for ${inProgress.size} message(s) in progress`);
+  const timedOut = await Promise.race([
+    Promise.allSettled(inProgress).then(() => false),
+    new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, true).unref()),
+  ]);
+  if (timedOut) {
+    log(`${inProgress.size} message(s) still in progress; the broker will redeliver them`);
+    // The abandoned work must not keep the process alive once the caller has closed the connection.
+    setTimeout(() => process.exit(), 1000).unref();
+  }
+}

@@ -1,0 +1,39 @@
+// The baselines: the same work written as the shortest correct bare-amqplib loops, no library of ours.
+import amqplib from 'amqplib';
+import type { ConfirmChannel } from 'amqplib';
+
+export const connectBare = (url: string) => amqplib.connect(url, { noDelay: true });
+
+/** Publishes `count` persistent messages with at most `window` awaiting confirms. */
+export async function barePublish(channel: ConfirmChannel, queue: string, count: number, window: number, body?: string): Promise<void> {
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  for (let i = 0; i < count; i++) {
+    inFlight++;
+    const ok = channel.sendToQueue(queue, Buffer.from(body ?? `message ${i}`), { persistent: true }, (err) => {
+      if (err) throw err;
+      inFlight--;
+      wake?.();
+    });
+    if (!ok) await new Promise((resolve) => channel.once('drain', resolve));
+    while (inFlight >= window) await new Promise<void>((resolve) => (wake = resolve));
+  }
+  while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
+}
+
+/** Consumes `count` messages with manual acks at `prefetch`, `workMs` of simulated work each. */
+export async function bareConsume(url: string, queue: string, count: () => void, prefetch: number, workMs: number): Promise<() => Promise<void>> {
+  const connection = await connectBare(url);
+  const channel = await connection.createChannel();
+  await channel.prefetch(prefetch);
+  await channel.consume(queue, (message) => {
+    if (!message) return;
+    const settle = () => {
+      channel.ack(message);
+      count();
+    };
+    if (workMs > 0) setTimeout(settle, workMs);
+    else settle();
+  });
+  return () => connection.close();
+}

@@ -1,0 +1,295 @@
+// npm run bench: the pattern programs, run as users run them (separate processes), and a minimal
+// bare-amqplib loop doing the same work, measured side by side in one run on one broker, with the
+// ratio. Prints a table and writes docs/performance.md and docs/performance-scaling.svg.
+import { parseArgs } from 'node:util';
+import { AppProcess, brokerUrl, resolveBroker, spawnApp } from '@rabbit-tutorials/broker';
+import { connect, loadConfig, main } from '@rabbit-tutorials/connection';
+import { Management, formatNumber, table } from '@rabbit-tutorials/management';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { bareConsume, barePublish, connectBare } from './bare.js';
+import { lineChart } from './chart.js';
+import { measureCalls } from './index.js';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const WORKERS = [1, 2, 4, 8, 16];
+const WORK_MS = 10;
+const QUORUM = { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+
+interface Row {
+  name: string;
+  unit: string;
+  ours: number;
+  bare: number;
+  /** Ratio target: ours/bare (or, for %, the value itself) at least this. */
+  target?: number;
+  /** Absolute target on our figure. */
+  absolute?: { min?: number; max?: number };
+}
+
+/** Resolves when `proc` has printed `count` lines matching `pattern` (fails if it exits first). */
+function linesSeen(procs: AppProcess[], pattern: RegExp, count: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (procs.reduce((n, p) => n + p.matching(pattern).length, 0) >= count) {
+        clearInterval(timer);
+        resolve();
+      } else if (procs.some((p) => p.child.exitCode !== null)) {
+        clearInterval(timer);
+        reject(new Error(`a program exited: ${procs.map((p) => p.stderr.join(' ')).join(' ').slice(0, 300)}`));
+      }
+    }, 2);
+  });
+}
+
+main('bench', async () => {
+  parseArgs({}); // takes no arguments
+  const broker = await resolveBroker();
+  console.error(`[bench] broker: ${broker.info.description}`);
+  const info = broker.info;
+  const api = new Management({ url: info.managementUrl, username: info.username, password: info.password });
+  const vhost = `bench-${randomBytes(3).toString('hex')}`;
+  await api.createVhost(vhost);
+  await api.setPermissions(vhost, info.username);
+  const url = brokerUrl(info, vhost);
+  const env = { RABBITMQ_URL: url, ...info.tlsEnv };
+  const connection = await connect({ config: loadConfig(env), name: 'bench' });
+  const admin = await connection.createChannel();
+  const freshQueue = async (name: string) => {
+    await admin.deleteQueue(name);
+    await admin.assertQueue(name, QUORUM);
+    return name;
+  };
+  const fill = async (queue: string, count: number, body: string) => {
+    const filler = await connectBare(url);
+    await barePublish(await filler.createConfirmChannel(), queue, count, 1000, body);
+    await filler.close();
+  };
+  const rows: Row[] = [];
+  const scaling: { n: number; ours: number; bare: number }[] = [];
+  const rpc: Row[] = [];
+  const best = async (measure: (ours: boolean) => Promise<number>) => {
+    const r = { ours: 0, bare: 0 };
+    for (let round = 0; round < 2; round++) {
+      r.bare = Math.max(r.bare, await measure(false));
+      r.ours = Math.max(r.ours, await measure(true));
+    }
+    return r;
+  };
+  try {
+    // Publish: persistent messages, confirms pipelined (1,000 in flight): new-task --count vs a bare loop.
+    const PUBLISH = 30_000;
+    const publishRate = async (ours: boolean) => {
+      const q = await freshQueue('task_queue');
+      if (ours) {
+        const run = spawnApp('task-queue', 'new-task', ['--count', String(PUBLISH), '--window', '1000', 'bench'], env);
+        const { code } = await run.exited;
+        const rate = /\((\d+) msg\/s\)/.exec(run.stdout.join('\n'))?.[1];
+        if (code !== 0 || !rate) throw new Error(`new-task failed: ${run.stderr.join(' ')}`);
+        return Number(rate);
+      }
+      const conn = await connectBare(url);
+      const started = performance.now();
+      await barePublish(await conn.createConfirmChannel(), q, PUBLISH, 1000);
+      const rate = PUBLISH / ((performance.now() - started) / 1000);
+      await conn.close();
+      return rate;
+    };
+    rows.push({ name: 'publish, persistent + confirmed (pipelined)', unit: 'msg/s', ...(await best(publishRate)), target: 0.9 });
+    console.error('[bench] publish done');
+
+    // Consume with manual acks from a full queue: worker processes vs a bare consume loop. The clock
+    // starts with the consumer's first output line (a started process has nothing to wait for).
+    const consumeRate = (prefetch: number, count: number) => async (ours: boolean) => {
+      const q = await freshQueue('task_queue');
+      await fill(q, count, 'task');
+      if (ours) {
+        const worker = spawnApp('task-queue', 'worker', ['--prefetch', String(prefetch), '--dot-ms', '0'], env);
+        await linesSeen([worker], /./, 1);
+        const started = performance.now();
+        await linesSeen([worker], /^ \[x\] Done/, count);
+        const rate = count / ((performance.now() - started) / 1000);
+        await worker.stop();
+        return rate;
+      }
+      let consumed = 0;
+      let finish!: () => void;
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      const started = performance.now();
+      const stop = await bareConsume(url, q, () => ++consumed === count && finish(), prefetch, 0);
+      await finished;
+      const rate = count / ((performance.now() - started) / 1000);
+      await stop();
+      return rate;
+    };
+    rows.push({ name: 'consume, manual ack, prefetch 1', unit: 'msg/s', ...(await best(consumeRate(1, 5000))), target: 0.95 });
+    rows.push({ name: 'consume, manual ack, prefetch 100', unit: 'msg/s', ...(await best(consumeRate(100, 30_000))), target: 0.9 });
+    console.error('[bench] consume done');
+
+    // Competing consumers, prefetch 1, 10 ms of work per message (ideal N x 100 msg/s): all consumers
+    // wait on an empty queue, then the queue is filled and timed until every task is done.
+    const scalingRate = (n: number) => async (ours: boolean) => {
+      const q = await freshQueue('task_queue');
+      const count = 150 * n;
+      if (ours) {
+        // A task of one dot is one unit of --dot-ms work.
+        const workers = Array.from({ length: n }, () => spawnApp('task-queue', 'worker', ['--dot-ms', String(WORK_MS)], env));
+        await Promise.all(workers.map((w) => w.waitFor(/Waiting for messages/, 1, 120_000)));
+        const started = performance.now();
+        await fill(q, count, 'task.');
+        await linesSeen(workers, /^ \[x\] Done/, count);
+        const rate = count / ((performance.now() - started) / 1000);
+        await Promise.all(workers.map((w) => w.stop()));
+        return rate;
+      }
+      let consumed = 0;
+      let finish!: () => void;
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      const stops = await Promise.all(Array.from({ length: n }, () => bareConsume(url, q, () => ++consumed === count && finish(), 1, WORK_MS)));
+      const started = performance.now();
+      await fill(q, count, 'task.');
+      await finished;
+      const rate = count / ((performance.now() - started) / 1000);
+      await Promise.all(stops.map((stop) => stop()));
+      return rate;
+    };
+    for (const n of WORKERS) {
+      scaling.push({ n, ...(await best(scalingRate(n))) });
+      console.error(`[bench] scaling ${n} done`);
+    }
+    // Efficiency: the rate of N consumers over N times the rate of one (the ideal N x).
+    const [one] = scaling;
+    for (const s of scaling) {
+      rows.push({ name: `${s.n} competing consumer(s), ${WORK_MS} ms work`, unit: 'msg/s', ours: s.ours, bare: s.bare });
+      if (s.n > 1) {
+        rows.push({ name: `${s.n} competing consumers: efficiency vs ${s.n} x one`, unit: '%',
+          ours: (100 * s.ours) / (s.n * one!.ours), bare: (100 * s.bare) / (s.n * one!.bare), target: s.n === 16 ? 0.9 : undefined });
+      }
+    }
+
+    // RPC: the rpc-fib server and client processes (client --calls) vs a bare server process and client loop.
+    for (const [label, concurrency, calls] of [['sequential', 1, 3000], ['32 in flight', 32, 15_000]] as const) {
+      const measure = async (ours: boolean) => {
+        const q = `bench.rpc-${ours ? 'ours' : 'bare'}`;
+        await admin.deleteQueue(q);
+        const server = ours
+          ? spawnApp('rpc-fib', 'server', ['--queue', q, '--queue-type', 'classic', '--prefetch', '32', '--quiet'], env)
+          : spawnBareServer(url, q);
+        await server.waitFor(/Awaiting/, 1, 60_000);
+        let stats: { perSecond: number; p50Ms: number; p99Ms: number };
+        if (ours) {
+          const client = spawnApp('rpc-fib', 'client', ['--queue', q, '--calls', String(calls), '--in-flight', String(concurrency), '30'], env);
+          await client.exited;
+          const m = /: (\d+) calls\/s, p50 ([\d.]+) ms, p99 ([\d.]+) ms$/.exec(client.stdout.join('\n'));
+          if (!m) throw new Error(`rpc-fib client failed: ${client.stderr.join(' ')}`);
+          stats = { perSecond: Number(m[1]), p50Ms: Number(m[2]), p99Ms: Number(m[3]) };
+        } else {
+          const conn = await connectBare(url);
+          const channel = await conn.createChannel();
+          const pending = new Map<string, () => void>();
+          await channel.consume('amq.rabbitmq.reply-to', (m) => m && pending.get(m.properties.correlationId)?.(), { noAck: true });
+          let id = 0;
+          const call = () => new Promise<void>((resolve) => {
+            const correlationId = String(id++);
+            pending.set(correlationId, () => (pending.delete(correlationId), resolve()));
+            channel.sendToQueue(q, Buffer.from('30'), { correlationId, replyTo: 'amq.rabbitmq.reply-to' });
+          });
+          stats = await measureCalls(calls, concurrency, call);
+          await conn.close();
+        }
+        await server.stop();
+        await admin.deleteQueue(q);
+        return stats;
+      };
+      // Best of two alternating rounds, as above.
+      const runs = [];
+      for (let round = 0; round < 2; round++) runs.push({ bare: await measure(false), ours: await measure(true) });
+      const bare = runs.reduce((a, b) => (b.bare.perSecond > a.bare.perSecond ? b : a)).bare;
+      const ours = runs.reduce((a, b) => (b.ours.perSecond > a.ours.perSecond ? b : a)).ours;
+      rpc.push({ name: `RPC fib(30), ${label}: calls/s`, unit: 'calls/s', ours: ours.perSecond, bare: bare.perSecond,
+        absolute: concurrency === 1 ? undefined : { min: 8000 } });
+      rpc.push({ name: `RPC fib(30), ${label}: p50 latency`, unit: 'ms', ours: ours.p50Ms, bare: bare.p50Ms,
+        absolute: concurrency === 1 ? { max: 0.5 } : undefined });
+      rpc.push({ name: `RPC fib(30), ${label}: p99 latency`, unit: 'ms', ours: ours.p99Ms, bare: bare.p99Ms });
+    }
+    console.error('[bench] rpc done');
+  } finally {
+    await connection.close().catch(() => undefined);
+    await api.deleteVhost(vhost).catch(() => undefined);
+    await broker.stop();
+  }
+
+  const all = [...rows, ...rpc];
+  const verdict = (r: Row) => {
+    const mark = (ok: boolean) => (ok ? '✓' : '✗');
+    if (r.absolute?.min !== undefined) return `≥ ${formatNumber(r.absolute.min)} ${mark(r.ours >= r.absolute.min)}`;
+    if (r.absolute?.max !== undefined) return `≤ ${r.absolute.max} ${mark(r.ours <= r.absolute.max)}`;
+    if (r.target === undefined) return '';
+    const value = r.unit === '%' ? r.ours / 100 : r.ours / r.bare;
+    return `≥ ${r.target * 100}% ${mark(value >= r.target)}`;
+  };
+  const printed = table(['benchmark', 'unit', 'ours', 'bare amqplib', 'ours/bare', 'target'],
+    all.map((r) => [r.name, r.unit, r.ours, r.bare, `${formatNumber((100 * r.ours) / r.bare)}%`, verdict(r)]));
+  console.log(printed);
+
+  const svg = lineChart({
+    title: `Competing consumers: prefetch 1, ${WORK_MS} ms work per message`,
+    xLabel: 'consumers (N)', yLabel: 'messages per second', xs: WORKERS,
+    yMax: Math.ceil((WORKERS.at(-1)! * 1000) / WORK_MS / 200) * 200,
+    series: [
+      { name: 'ideal (N x 100/s)', color: '#999', values: WORKERS.map((n) => (n * 1000) / WORK_MS), dashed: true },
+      { name: 'bare amqplib', color: '#e07b39', values: scaling.map((s) => s.bare) },
+      { name: 'this project', color: '#2b6cb0', values: scaling.map((s) => s.ours) },
+    ],
+  });
+  writeFileSync(`${ROOT}/docs/performance-scaling.svg`, svg);
+  writeFileSync(`${ROOT}/docs/performance.md`, [
+    '# Performance',
+    '',
+    'Written by `npm run bench` (do not edit by hand). Each figure is measured in one run on one broker,',
+    'for the pattern programs (run as processes, as users run them) and for a minimal bare-amqplib loop',
+    'doing the same work (tools/bench/src/bare.ts); "ours/bare" is their ratio. Queues are quorum queues',
+    'as the apps use, except RPC (classic, see below).',
+    '',
+    `- Date: ${new Date().toISOString().slice(0, 10)}`,
+    `- Broker: ${info.description.replace(/ \(AMQP.*$/, '')}, RabbitMQ ${(await api.overview().catch(() => ({ rabbitmq_version: '?' }))).rabbitmq_version}`,
+    `- Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, broker and clients on the same machine`,
+    '',
+    '```',
+    printed,
+    '```',
+    '',
+    '![Competing-consumer scaling](performance-scaling.svg)',
+    '',
+    '## Reading the figures',
+    '',
+    '- **Publish**: persistent messages, publisher confirms pipelined with 1,000 awaiting; the broker\'s',
+    '  disk writes set the pace for both.',
+    '- **Consume**: manual acks. With prefetch 1 each message waits for the previous ack\'s round trip;',
+    '  prefetch 100 keeps the pipe full.',
+    '- **Scaling**: N consumers, each handling one message at a time (10 ms of simulated work).',
+    '  Efficiency is the rate of N consumers over N times the rate of one. One consumer reaches about',
+    '  80% of the 100 msg/s a 10 ms task allows, with bare amqplib too: timers fire late by up to a',
+    '  millisecond, and with prefetch 1 each next message waits for the ack\'s round trip through the',
+    '  quorum queue.',
+    '- Targets: publish >= 90% of bare amqplib, consume >= 95% (prefetch 1) and >= 90% (prefetch 100),',
+    '  scaling efficiency >= 90% at 16 consumers, RPC p50 <= 0.5 ms sequential and >= 8,000 calls/s with 32 in flight.',
+    '- **RPC**: fib(30) over direct reply-to, with the rpc-fib server process at prefetch 32 on a',
+    '  **classic** queue. The tutorial\'s rpc_queue is a quorum queue: every request then goes through',
+    '  the replicated log with an fsync, about 1.3 ms per call on this machine, with bare amqplib too',
+    '  (`nx run rpc-fib:server -- --queue-type classic` and `nx run rpc-fib:client -- --calls N 30`',
+    '  measure either). Use a classic queue where RPC latency matters and',
+    '  requests need not survive a broker restart.',
+    '',
+  ].join('\n'));
+  console.error('[bench] wrote docs/performance.md and docs/performance-scaling.svg');
+});
+
+/** The bare-amqplib RPC server (bare-rpc-server.ts) as a process, like the app's server. */
+function spawnBareServer(url: string, queue: string): AppProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/tools/bench/src/bare-rpc-server.ts`, url, queue, '32'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new AppProcess(child, 'bare-rpc-server');
+}

@@ -1,0 +1,34 @@
+// npm run broker: a private RabbitMQ node from the local rabbitmq-server (no Docker needed), with
+// TLS and the management UI, on the standard ports when they are free. Runs until Ctrl+C, then
+// stops and removes it. The same code starts the tests' broker.
+import { parseArgs } from 'node:util';
+import { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, startLocalBroker } from '@rabbit-tutorials/broker';
+import { log, main } from '@rabbit-tutorials/connection';
+
+main('broker', async () => {
+  parseArgs({}); // takes no arguments
+  if (!hasLocalRabbitmq()) throw new Error('rabbitmq-server is not installed (apt-get install rabbitmq-server), or use Docker: docker compose -f infra/docker-compose.yml up rabbitmq');
+  const spec = await createLocalBroker({ ports: { amqp: 5672, amqps: 5671, management: 15672 } });
+  log(`starting ${spec.nodeName} (data in ${spec.dir})`);
+  await startLocalBroker(spec);
+  const { ports, certs } = spec;
+  console.log(`RabbitMQ is up. For the apps, in this shell or in .env:
+
+  RABBITMQ_URL=amqp://guest:guest@127.0.0.1:${ports.amqp}/
+  RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:${ports.management}
+
+TLS:  RABBITMQ_URL=amqps://guest:guest@localhost:${ports.amqps}/  RABBITMQ_SSL_CA=${certs.ca}
+      (client certificate for mutual TLS: ${certs.clientCert} and ${certs.clientKey})
+Management UI: http://127.0.0.1:${ports.management} (guest / guest)
+
+Ctrl+C stops it and deletes its data.`);
+  // Signal listeners alone do not keep Node running: hold the event loop open until one comes.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  clearInterval(keepAlive);
+  log('stopping');
+  await destroyLocalBroker(spec);
+});

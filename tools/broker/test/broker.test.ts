@@ -1,0 +1,31 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { connect, loadConfig } from '@rabbit-tutorials/connection';
+import { AppProcess, ROOT, hasLocalRabbitmq } from '@rabbit-tutorials/broker';
+
+describe('npm run broker', () => {
+  it.skipIf(!hasLocalRabbitmq())('starts a local node, prints how to reach it, and removes it on Ctrl+C', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/broker/src/broker.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = new AppProcess(child, 'npm run broker');
+    try {
+      await cli.waitFor(/^Ctrl\+C stops it/, 1, 90_000);
+      const url = /RABBITMQ_URL=(amqp:\/\/\S+)/.exec(cli.stdout.join('\n'))![1]!;
+      const dataDir = /\(data in (\S+)\)/.exec(cli.stderr.join('\n'))![1]!;
+      const connection = await connect({ config: loadConfig({ RABBITMQ_URL: url }) });
+      await connection.close();
+      expect(cli.stdout.join('\n')).toMatch(/RABBITMQ_SSL_CA=\S+ca\.pem/);
+      // It keeps running until told to stop.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(cli.child.exitCode).toBeNull();
+      cli.kill('SIGINT');
+      expect((await cli.exited).code).toBe(0);
+      expect(existsSync(dataDir)).toBe(false);
+      const refused = await connect({ config: loadConfig({ RABBITMQ_URL: url, RABBITMQ_CONNECTION_ATTEMPTS: '1' }) }).then(() => 'connected', (e: Error) => e.message);
+      expect(refused).toMatch(/connection refused/);
+    } finally {
+      cli.kill('SIGKILL');
+    }
+  }, 120_000);
+});

@@ -1,0 +1,199 @@
+// npm run demo: finds a broker (RABBITMQ_URL, else Docker, else the local rabbitmq-server), then runs
+// every pattern with the real programs, says what each shows, prints what the consumers received,
+// and checks it. Exit 0 when every pattern behaved; else exit 1 naming the one that did not.
+import { parseArgs } from 'node:util';
+import { main } from '@rabbit-tutorials/connection';
+import { Management } from '@rabbit-tutorials/management';
+import { type AppProcess, type StartedBroker, brokerUrl, resolveBroker, spawnApp } from '@rabbit-tutorials/broker';
+import { randomBytes } from 'node:crypto';
+
+type Env = Record<string, string>;
+
+const running: AppProcess[] = [];
+
+function start(app: string, role: string, args: string[], env: Env): AppProcess {
+  const proc = spawnApp(app, role, args, env);
+  running.push(proc);
+  return proc;
+}
+
+async function run(app: string, role: string, args: string[], env: Env): Promise<AppProcess> {
+  const proc = start(app, role, args, env);
+  const { code } = await proc.exited;
+  if (code !== 0) throw new Error(`${app}:${role} exited ${code}: ${proc.stderr.join(' ').slice(0, 300)}`);
+  for (const line of proc.stdout) console.log(`    ${app} ${role} | ${line}`);
+  return proc;
+}
+
+/** Prints a consumer's received lines, indented under its name. */
+function show(label: string, proc: AppProcess, pattern = /^ \[[x.]\]/): void {
+  for (const line of proc.matching(pattern)) console.log(`    ${label} | ${line}`);
+}
+
+async function stopAll(): Promise<void> {
+  for (const proc of running.splice(0)) proc.kill('SIGTERM');
+}
+
+function expectLines(label: string, proc: AppProcess, expected: string[]): void {
+  const got = proc.matching(/^ \[x\]/);
+  if (JSON.stringify(got) !== JSON.stringify(expected)) {
+    throw new Error(`${label} received ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
+  }
+}
+
+const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] = [
+  {
+    name: 'hello',
+    what: 'One producer sends to the queue "hello"; one consumer prints what arrives.',
+    async run(env) {
+      const receiver = start('hello', 'receive', [], env);
+      await receiver.waitFor(/Waiting for messages/);
+      await run('hello', 'send', ['Hello', 'World!'], env);
+      await receiver.waitFor(/Received 'Hello World!'/);
+      show('hello receive', receiver);
+    },
+  },
+  {
+    name: 'task-queue',
+    what: 'Three workers compete for task_queue; prefetch 1 gives each task to the next free worker, acked after the work.',
+    async run(env) {
+      const workers = [1, 2, 3].map(() => start('task-queue', 'worker', ['--dot-ms', '200'], env));
+      for (const w of workers) await w.waitFor(/Waiting for messages/);
+      const tasks = ['First task.', 'Second task..', 'Third task...', 'Fourth task.', 'Fifth task..', 'Sixth task.'];
+      for (const task of tasks) await run('task-queue', 'new-task', [task], env);
+      const done = () => workers.reduce((n, w) => n + w.matching(/Done/).length, 0);
+      for (let waited = 0; done() < tasks.length; waited += 100) {
+        if (waited > 20_000) throw new Error(`only ${done()} of ${tasks.length} tasks were done`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      workers.forEach((w, i) => show(`worker ${i + 1}`, w, /Done/));
+      if (workers.filter((w) => w.matching(/Done/).length > 0).length < 2) throw new Error('the tasks were not shared among the workers');
+    },
+  },
+  {
+    name: 'fanout-logs',
+    what: 'The fanout exchange "logs" copies every message to every bound queue: both receivers get it.',
+    async run(env) {
+      const receivers = [start('fanout-logs', 'receive', [], env), start('fanout-logs', 'receive', [], env)];
+      for (const r of receivers) await r.waitFor(/Waiting for logs/);
+      await run('fanout-logs', 'emit', ['info: a log line for everyone'], env);
+      for (const [i, r] of receivers.entries()) {
+        await r.waitFor(/a log line for everyone/);
+        show(`receiver ${i + 1}`, r);
+      }
+    },
+  },
+  {
+    name: 'direct-logs',
+    what: 'The direct exchange routes by severity: one receiver binds warning and error, the other info.',
+    async run(env) {
+      const problems = start('direct-logs', 'receive', ['warning', 'error'], env);
+      const info = start('direct-logs', 'receive', ['info'], env);
+      await problems.waitFor(/Waiting for logs/);
+      await info.waitFor(/Waiting for logs/);
+      for (const [severity, text] of [['info', 'service started'], ['error', 'disk full'], ['warning', 'disk 90%']]) {
+        await run('direct-logs', 'emit', [severity!, text!], env);
+      }
+      await problems.waitFor(/warning:disk 90%/);
+      show('warning+error', problems);
+      show('info', info);
+      expectLines('warning+error receiver', problems, [' [x] error:disk full', ' [x] warning:disk 90%']);
+      expectLines('info receiver', info, [' [x] info:service started']);
+    },
+  },
+  {
+    name: 'topic-logs',
+    what: 'The topic exchange matches patterns: "*.orange.*" vs "*.*.rabbit" + "lazy.#".',
+    async run(env) {
+      const q1 = start('topic-logs', 'receive', ['*.orange.*'], env);
+      const q2 = start('topic-logs', 'receive', ['*.*.rabbit', 'lazy.#'], env);
+      await q1.waitFor(/Waiting for logs/);
+      await q2.waitFor(/Waiting for logs/);
+      for (const key of ['quick.orange.rabbit', 'lazy.brown.fox', 'quick.brown.fox']) await run('topic-logs', 'emit', [key, `a ${key}`], env);
+      await q2.waitFor(/lazy\.brown\.fox/);
+      show('*.orange.*', q1);
+      show('*.*.rabbit lazy.#', q2);
+      expectLines('*.orange.* receiver', q1, [' [x] quick.orange.rabbit:a quick.orange.rabbit']);
+      expectLines('*.*.rabbit lazy.# receiver', q2, [' [x] quick.orange.rabbit:a quick.orange.rabbit', ' [x] lazy.brown.fox:a lazy.brown.fox']);
+    },
+  },
+  {
+    name: 'headers-logs',
+    what: 'The headers exchange matches message headers: x-match all needs every header, any needs one.',
+    async run(env) {
+      const all = start('headers-logs', 'receive', ['all', 'level=error', 'source=db'], env);
+      const any = start('headers-logs', 'receive', ['any', 'level=error', 'source=db'], env);
+      await all.waitFor(/Waiting for logs/);
+      await any.waitFor(/Waiting for logs/);
+      await run('headers-logs', 'emit', ['level=error', 'source=web', 'timeout'], env);
+      await run('headers-logs', 'emit', ['level=error', 'source=db', 'deadlock'], env);
+      await all.waitFor(/deadlock/);
+      await any.waitFor(/deadlock/);
+      show('all', all);
+      show('any', any);
+      if (all.matching(/^ \[x\]/).length !== 1 || any.matching(/^ \[x\]/).length !== 2) throw new Error('headers routing differs from x-match all/any');
+    },
+  },
+  {
+    name: 'rpc-fib',
+    what: 'Request/reply: the client sends n to rpc_queue and waits for the reply matched by correlation id.',
+    async run(env) {
+      const server = start('rpc-fib', 'server', [], env);
+      await server.waitFor(/Awaiting RPC requests/);
+      const client = await run('rpc-fib', 'client', ['30'], env);
+      if (!client.stdout.includes(' [.] Got 832040')) throw new Error('fib(30) was not 832040');
+    },
+  },
+  {
+    name: 'publisher-confirms',
+    what: 'Publisher confirms three ways: one at a time, in batches, asynchronously. Same messages, very different speed.',
+    async run(env) {
+      const result = await run('publisher-confirms', 'publish', ['--count', '2000'], env);
+      if (result.stdout.filter((l) => /all confirmed, 2000 counted/.test(l)).length !== 3) throw new Error('not every message was confirmed and counted');
+    },
+  },
+];
+
+main('tour', async () => {
+  parseArgs({}); // takes no arguments
+  let broker: StartedBroker;
+  try {
+    broker = await resolveBroker();
+  } catch (err) {
+    throw new Error((err as Error).message.replace('for the tests', 'for the demo'));
+  }
+  const { info } = broker;
+  console.log(`Broker: ${info.description}\n`);
+  const api = new Management({ url: info.managementUrl, username: info.username, password: info.password });
+  // A vhost of its own keeps the demo away from other data; without the management API, the configured one.
+  let vhost = `demo-${randomBytes(3).toString('hex')}`;
+  const ownVhost = await api.createVhost(vhost).then(() => api.setPermissions(vhost, info.username)).then(() => true, () => false);
+  if (!ownVhost) vhost = decodeURIComponent(new URL(process.env.RABBITMQ_URL ?? 'amqp://h/').pathname.slice(1)) || '/';
+  // The programs get the broker's address, plus the user's connection settings (attempts, timeouts...).
+  const address = new Set(['RABBITMQ_URL', 'RABBITMQ_HOST', 'RABBITMQ_PORT', 'RABBITMQ_USER', 'RABBITMQ_PASSWORD', 'RABBITMQ_VHOST']);
+  const env: Env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('RABBITMQ_') && !address.has(k) && v) as [string, string][]),
+    RABBITMQ_URL: brokerUrl(info, vhost),
+    ...info.tlsEnv,
+  };
+  let failed: string | undefined;
+  try {
+    for (const [i, step] of steps.entries()) {
+      console.log(`${i + 1}. ${step.name}: ${step.what}`);
+      try {
+        await step.run(env);
+        console.log('   ok\n');
+      } catch (err) {
+        failed = `${step.name}: ${(err as Error).message}`;
+        break;
+      } finally {
+        await stopAll();
+      }
+    }
+  } finally {
+    if (ownVhost) await api.deleteVhost(vhost).catch(() => undefined);
+    await broker.stop();
+  }
+  if (failed) throw new Error(`the demo failed at ${failed}`);
+  console.log(`All ${steps.length} patterns behaved as expected.`);
+});
