@@ -106,6 +106,12 @@ describe('infra/docker-compose.yml', () => {
     for (const arg of service.command!) if (arg.startsWith('apps/') || arg.startsWith('infra/')) expect(existsSync(join(ROOT, arg)), arg).toBe(true);
   });
 
+  it('the image gets every npm workspace, so npm ci inside it finds them all', () => {
+    const dockerfile = readFileSync(join(INFRA, 'Dockerfile'), 'utf8');
+    const workspaces = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).workspaces as string[];
+    for (const glob of workspaces) expect(dockerfile, glob).toContain(`COPY ${glob.replace('/*', '')} ./${glob.replace('/*', '')}`);
+  });
+
   it('the worker service can be scaled (no fixed name or port)', () => {
     const worker = compose.services.worker!;
     expect(worker.container_name).toBeUndefined();

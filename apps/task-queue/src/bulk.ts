@@ -78,11 +78,11 @@ async function publishRound(channel: ConfirmChannel, queue: string, text: string
   try {
     for (let i = 0; i < confirmed.length && !signal.aborted && !failure; i++) {
       if (confirmed[i]) continue;
-      if (!send(i, 0)) {
-        // Socket back-pressure: wait for 'drain' before writing more.
-        const drained = new Promise<void>((resolve) => channel.once('drain', resolve));
-        await Promise.race([drained, waitUntil(() => false)]);
-      }
+      // Socket back-pressure: wait for 'drain' (or the close that ends the round) before writing more.
+      if (!send(i, 0)) await new Promise<void>((resolve) => {
+        const done = () => (channel.off('drain', done).off('close', done), resolve());
+        channel.once('drain', done).once('close', done);
+      });
       if (inFlight >= window) await waitUntil(() => inFlight < window);
     }
     while (inFlight > 0 && !failure) await waitUntil(() => inFlight === 0);

@@ -52,7 +52,8 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N]', async () => {
       return deadLetter(channel, message, (err as Error).message);
     }
     console.log(` [x] Received ${task}${message.fields.redelivered ? ' (redelivered)' : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, (task.split('.').length - 1) * dotMs));
+    const workMs = (task.split('.').length - 1) * dotMs;
+    if (workMs > 0) await new Promise((resolve) => setTimeout(resolve, workMs));
     console.log(` [x] Done ${task}`);
     channel.ack(message);
   }
