@@ -153,7 +153,7 @@ describe('infra scripts and files', () => {
   });
 
   it('demo-loop.sh passes SIGTERM on to the running program, which finishes cleanly', async () => {
-    const program = 'console.log("started"); process.on("SIGTERM", () => { console.log("cleaned up"); process.exit(0); }); setInterval(() => {}, 1000);';
+    const program = 'process.on("SIGTERM", () => { console.log("cleaned up"); process.exit(0); }); setInterval(() => {}, 1000); console.log("started");';
     const loop = spawn('sh', [join(INFRA, 'demo-loop.sh'), '60', process.execPath, '-e', program], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const seen = (text: string) => new Promise<void>((resolve) => {
