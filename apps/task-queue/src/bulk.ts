@@ -13,13 +13,14 @@ export async function publishNumbered(queue: string, text: string, count: number
   const progress = { confirmed: 0, lastLog: 0 };
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort()).once('SIGTERM', () => abort.abort());
-  const started = performance.now();
+  let started: number | undefined; // the rate counts publishing, not connecting
   for (;;) {
     const connection = await connect({ name: 'task-queue-new-task' });
     try {
       const channel = await connection.createConfirmChannel();
       channel.on('error', () => undefined); // the 'close' that follows ends this round
       await channel.assertQueue(queue, QUORUM);
+      started ??= performance.now();
       await publishRound(channel, queue, text, confirmed, progress, window, abort.signal);
       break;
     } catch (err) {
@@ -31,7 +32,7 @@ export async function publishNumbered(queue: string, text: string, count: number
   }
   log(`confirmed ${progress.confirmed}/${count}`);
   if (abort.signal.aborted) throw new BrokerError(`interrupted: ${progress.confirmed} of ${count} tasks confirmed`, true);
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (performance.now() - started!) / 1000;
   console.log(` [x] Sent ${count} tasks, all confirmed, in ${seconds.toFixed(2)} s (${Math.round(count / seconds)} msg/s)`);
 }
 

@@ -11,11 +11,14 @@ const DEAD = 'task_queue.dead';
 const QUORUM = { durable: true, arguments: { 'x-queue-type': 'quorum' } };
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N]', async () => {
-  const { values } = parseArgs({ options: { prefetch: { type: 'string' }, 'dot-ms': { type: 'string' }, 'max-deliveries': { type: 'string' } } });
+main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]', async () => {
+  const { values } = parseArgs({ options: {
+    prefetch: { type: 'string' }, 'dot-ms': { type: 'string' }, 'max-deliveries': { type: 'string' }, quiet: { type: 'boolean' },
+  } });
   const prefetch = intOption('prefetch', values.prefetch, 1, 1, 65535);
   const dotMs = intOption('dot-ms', values['dot-ms'], 1000, 0, 3_600_000);
   const maxDeliveries = intOption('max-deliveries', values['max-deliveries'], 5, 1, 1000);
+  const say = values.quiet ? () => undefined : console.log; // --quiet: no line per task (high rates)
   const working = new Set<Promise<void>>();
   let channel: ConfirmChannel;
   let consumerTag: string;
@@ -51,10 +54,10 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N]', async () => {
     } catch (err) {
       return deadLetter(channel, message, (err as Error).message);
     }
-    console.log(` [x] Received ${task}${message.fields.redelivered ? ' (redelivered)' : ''}`);
+    say(` [x] Received ${task}${message.fields.redelivered ? ' (redelivered)' : ''}`);
     const workMs = (task.split('.').length - 1) * dotMs;
     if (workMs > 0) await new Promise((resolve) => setTimeout(resolve, workMs));
-    console.log(` [x] Done ${task}`);
+    say(` [x] Done ${task}`);
     channel.ack(message);
   }
 

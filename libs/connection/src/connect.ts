@@ -1,11 +1,9 @@
 import amqplib from 'amqplib';
-import type { ChannelModel, Options, RecoveringChannelModel } from 'amqplib';
+import type { ChannelModel, RecoveringChannelModel } from 'amqplib';
 import { basename } from 'node:path';
 import { type RabbitConfig, describeTarget, loadConfig } from './config.js';
 import { BrokerError, describeError, isFatal } from './errors.js';
 import { log } from './program.js';
-
-const MAX_RETRY_DELAY_MS = 30_000;
 
 export interface ConnectOptions {
   /** Connection name in the management UI (RABBITMQ_CONNECTION_NAME wins; default the program's file name). */
@@ -17,28 +15,6 @@ export interface ConnectOptions {
   setup?: (connection: ChannelModel) => Promise<void>;
   /** Default: loadConfig() from the environment. */
   config?: RabbitConfig;
-}
-
-/** amqplib's connect arguments for a config. */
-export function amqplibOptions(config: RabbitConfig, name?: string): [Options.Connect, Record<string, unknown>] {
-  const url: Options.Connect = {
-    protocol: config.tls ? 'amqps' : 'amqp', hostname: config.hostname, port: config.port,
-    username: config.username, password: config.password,
-    // amqplib unescapes the vhost it is given, so hand it over escaped.
-    vhost: encodeURIComponent(config.vhost),
-    heartbeat: config.heartbeat, frameMax: config.frameMax, channelMax: config.channelMax,
-  };
-  const tls = config.tls && {
-    ca: config.tls.ca, cert: config.tls.cert, key: config.tls.key, passphrase: config.tls.passphrase,
-    rejectUnauthorized: config.tls.verify, ...(config.tls.servername ? { servername: config.tls.servername } : {}),
-  };
-  return [url, {
-    // Without noDelay, Nagle's algorithm holds small frames back: request/reply gets ~80x slower.
-    noDelay: true,
-    timeout: config.connectTimeoutMs,
-    clientProperties: { connection_name: config.connectionName ?? name ?? basename(process.argv[1] ?? 'rabbit-tutorials', '.ts') },
-    ...tls,
-  }];
 }
 
 /** Any connect or declare failure as one line that keeps its cause. */
@@ -57,18 +33,27 @@ export function connect(options: ConnectOptions & Required<Pick<ConnectOptions, 
 export function connect(options?: ConnectOptions): Promise<ChannelModel>;
 export async function connect(options: ConnectOptions = {}): Promise<ChannelModel | RecoveringChannelModel> {
   const config = options.config ?? loadConfig();
-  const [url, socket] = amqplibOptions(config, options.name);
+  const { tls } = config;
+  const url = {
+    protocol: tls ? 'amqps' : 'amqp', hostname: config.hostname, port: config.port, username: config.username, password: config.password,
+    vhost: encodeURIComponent(config.vhost), // amqplib unescapes the vhost it is given
+    heartbeat: config.heartbeat, frameMax: config.frameMax, channelMax: config.channelMax,
+  };
+  const socket = {
+    noDelay: true, // without it, Nagle's algorithm holds small frames back: request/reply gets ~80x slower
+    timeout: config.connectTimeoutMs,
+    clientProperties: { connection_name: config.connectionName ?? options.name ?? basename(process.argv[1] ?? 'rabbit-tutorials', '.ts') },
+    ...(tls && { ca: tls.ca, cert: tls.cert, key: tls.key, passphrase: tls.passphrase, rejectUnauthorized: tls.verify, servername: tls.servername }),
+  };
+  const onError = (err: unknown) => log(`connection error: ${explain(err, config).message}`); // unhandled, it would crash the process
   if (!options.setup) {
     for (let attempt = 1; ; attempt++) {
       try {
-        const connection = await amqplib.connect(url, socket);
-        // Without a listener an 'error' event would crash the process; 'close' follows it anyway.
-        connection.on('error', (err) => log(`connection error: ${explain(err, config).message}`));
-        return connection;
+        return (await amqplib.connect(url, socket)).on('error', onError);
       } catch (err) {
         const error = explain(err, config);
         if (error.fatal || attempt >= config.connectionAttempts) throw error;
-        const delay = Math.min(MAX_RETRY_DELAY_MS, config.retryDelayMs * 2 ** (attempt - 1));
+        const delay = Math.min(30_000, config.retryDelayMs * 2 ** (attempt - 1));
         log(`connection attempt ${attempt}/${config.connectionAttempts} failed: ${error.message}; retrying in ${delay} ms`);
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
@@ -77,15 +62,14 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   const connection = await amqplib.connect(url, {
     ...socket,
     recovery: {
-      initialDelay: config.retryDelayMs, maxDelay: MAX_RETRY_DELAY_MS,
-      initialMaxRetries: config.connectionAttempts - 1, maxRetries: Infinity,
+      initialDelay: config.retryDelayMs, maxDelay: 30_000, initialMaxRetries: config.connectionAttempts - 1, maxRetries: Infinity,
       waitForConnect: false, // so the first attempt's events reach the listeners below
       setup: options.setup,
     },
   });
   let connected = false;
   let fatal: BrokerError | undefined;
-  connection.on('error', (err: unknown) => log(`connection error: ${explain(err, config).message}`));
+  connection.on('error', onError);
   connection.on('disconnect', (err: unknown) => log(`connection lost: ${explain(err, config).message}; reconnecting`));
   connection.on('reconnect-scheduled', ({ delay }: { delay: number }) => log(`retrying in ${delay} ms`));
   connection.on('connect', () => {

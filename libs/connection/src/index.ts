@@ -1,6 +1,6 @@
-export { CONFIG_VARIABLES, ConfigError, describeTarget, loadConfig, redact } from './config.js';
+export { ConfigError, describeTarget, loadConfig, redact } from './config.js';
 export type { RabbitConfig, TlsConfig } from './config.js';
-export { amqplibOptions, connect, explain } from './connect.js';
+export { connect, explain } from './connect.js';
 export type { ConnectOptions } from './connect.js';
 export { BrokerError, UsageError, describeError } from './errors.js';
 export { finishWork, intOption, log, main, stop, untilShutdown } from './program.js';

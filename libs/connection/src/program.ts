@@ -1,3 +1,4 @@
+// The program around the pattern: one-line errors and exit codes, --help, and graceful shutdown.
 import type { EventEmitter } from 'node:events';
 import { intVar } from './config.js';
 import { UsageError, describeError } from './errors.js';
@@ -13,17 +14,11 @@ export function log(message: string): void {
  */
 export function main(usage: string, body: () => Promise<number | void>): void {
   const own = process.argv.slice(2, process.argv.includes('--') ? process.argv.indexOf('--') : undefined);
-  if (own.includes('--help') || own.includes('-h')) {
-    console.log(`usage: ${usage}`);
-    return;
-  }
-  body().then((code) => {
-    process.exitCode ??= code ?? 0;
-  }, (err: unknown) => {
+  if (own.includes('--help') || own.includes('-h')) return console.log(`usage: ${usage}`);
+  body().then((code) => void (process.exitCode ??= code ?? 0), (err: unknown) => {
     // node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown options and the like.
     const badArgs = err instanceof UsageError || String((err as { code?: unknown })?.code).startsWith('ERR_PARSE_ARGS');
-    const line = badArgs ? (err as Error).message.replace(/\. To specify a positional argument.*$/s, '') : describeError(err);
-    process.stderr.write(`error: ${line}\n`);
+    process.stderr.write(`error: ${badArgs ? (err as Error).message.replace(/\. To specify a positional argument.*$/s, '') : describeError(err)}\n`);
     if (badArgs) process.stderr.write(`usage: ${usage}\n`);
     if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = 1;
@@ -33,9 +28,7 @@ export function main(usage: string, body: () => Promise<number | void>): void {
 /** A whole-number option within bounds, or its default when absent. */
 export function intOption(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${value}")`);
-  }
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${value}")`);
   return Number(value);
 }
 
@@ -75,15 +68,12 @@ export function stop(reason: string): void {
  * Waits for the messages in progress to be handled, at most RABBITMQ_SHUTDOWN_TIMEOUT_MS (default
  * 30 s). Those still running then are abandoned: unacked, the broker delivers them again.
  */
-export async function finishWork(inProgress: Set<Promise<unknown>>, env = process.env): Promise<void> {
+export async function finishWork(inProgress: Set<Promise<unknown>>): Promise<void> {
   if (inProgress.size === 0) return;
-  const timeoutMs = intVar('RABBITMQ_SHUTDOWN_TIMEOUT_MS', env.RABBITMQ_SHUTDOWN_TIMEOUT_MS?.trim() || undefined, 30_000, 0, 3_600_000);
+  const timeoutMs = intVar('RABBITMQ_SHUTDOWN_TIMEOUT_MS', process.env.RABBITMQ_SHUTDOWN_TIMEOUT_MS?.trim() || undefined, 30_000, 0, 3_600_000);
   log(`waiting up to ${timeoutMs} ms for ${inProgress.size} message(s) in progress`);
-  const timedOut = await Promise.race([
-    Promise.allSettled(inProgress).then(() => false),
-    new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, true).unref()),
-  ]);
-  if (timedOut) {
+  const timer = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, true).unref());
+  if (await Promise.race([Promise.allSettled(inProgress).then(() => false), timer])) {
     log(`${inProgress.size} message(s) still in progress; the broker will redeliver them`);
     // The abandoned work must not keep the process alive once the caller has closed the connection.
     setTimeout(() => process.exit(), 1000).unref();

