@@ -229,7 +229,7 @@ describe.skipIf(Boolean(noLocalNode))(`the compose broker's config and users, on
       ['fanout-logs-receive', 'fanout-logs', [], 'receive', 'emit', ['x'], / \[x\] x$/],
       ['direct-logs-receive', 'direct-logs', ['error'], 'receive', 'emit', ['error', 'e'], /error:e/],
       ['topic-logs-receive', 'topic-logs', ['#'], 'receive', 'emit', ['a.b', 't'], /a\.b:t/],
-      ['headers-logs-receive', 'headers-logs', ['any', 'k=v'], 'receive', 'emit', ['k=v', 'h'], /:h$/],
+      ['headers-logs-receive', 'headers-logs', ['any', 'k=v'], 'receive', 'emit', ['--header', 'k=v', 'h'], /:h$/],
       ['rpc-server', 'rpc-fib', [], 'server', 'client', ['10'], /Awaiting/],
     ];
     for (const [service, app, consumerArgs, consumer, producer, producerArgs, expected] of pairs) {

@@ -1,13 +1,14 @@
 // Routing (tutorial 4), the publisher: sends a log message to the direct exchange "direct_logs" with
 // its severity as routing key; only queues bound with that exact key get it.
 import { parseArgs } from 'node:util';
-import { connect, log, main } from '@rabbit-tutorials/connection';
+import { UsageError, connect, log, main } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'direct_logs';
 
 main('emit [severity] [message...]   (default: info Hello World!)', async () => {
   const { positionals: [severity = 'info', ...words] } = parseArgs({ allowPositionals: true });
   const text = words.join(' ') || 'Hello World!';
+  if (Buffer.byteLength(severity) > 255) throw new UsageError(`the severity is at most 255 bytes (got ${Buffer.byteLength(severity)})`);
 
   const connection = await connect();
   const channel = await connection.createConfirmChannel();

@@ -10,6 +10,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a ba
 main('receive <severity>... (e.g. info warning error)', async () => {
   const { positionals: severities } = parseArgs({ allowPositionals: true });
   if (severities.length === 0) throw new UsageError('name at least one severity');
+  // AMQP keys are short strings: checked here, or the broker would end the connection mid-setup.
+  for (const key of severities) if (Buffer.byteLength(key) > 255) throw new UsageError(`a severity is at most 255 bytes (got ${Buffer.byteLength(key)})`);
   let channel: Channel;
 
   const connection = await connect({

@@ -24,9 +24,18 @@ describe('direct-logs', () => {
     expect(result.stderr).toMatch(/no queue is bound for 'debug' on exchange 'direct_logs': that message was dropped/);
   });
 
-  it('receive without severities: usage, exit 1', async () => {
+  it.each([
+    ['receive', ['k'.repeat(256)], 'error: a severity is at most 255 bytes (got 256)\nusage: receive'],
+    ['emit', ['é'.repeat(128), 'text'], 'error: the severity is at most 255 bytes (got 256)\nusage: emit'],
+  ])('%s with a key over 255 bytes: usage error before connecting, exit 2', async (role, args, stderr) => {
+    const result = await runApp('direct-logs', role, args, { RABBITMQ_URL: 'amqp://127.0.0.1:1/' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(stderr);
+  });
+
+  it('receive without severities: usage, exit 2', async () => {
     const result = await runApp('direct-logs', 'receive', [], vhost.env);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toBe('error: name at least one severity\nusage: receive <severity>... (e.g. info warning error)');
   });
 });

@@ -1,14 +1,16 @@
-// Headers exchange: sends a log message carrying the key=value headers given on the command line to
-// the headers exchange "headers_logs". The routing key plays no part: queues are bound by headers.
+// Headers exchange: sends a log message carrying the headers given with --header name=value to the
+// headers exchange "headers_logs"; the words after them are the message. The routing key plays no
+// part: queues are bound by headers.
 import { parseArgs } from 'node:util';
 import { UsageError, connect, log, main } from '@rabbit-tutorials/connection';
-import { headerArgs } from './headers.js';
+import { addHeader } from './headers.js';
 
 const EXCHANGE = 'headers_logs';
 
-main('emit <header=value>... [message...] (e.g. level=error source=db "disk full")', async () => {
-  const { headers, words } = headerArgs(parseArgs({ allowPositionals: true }).positionals);
-  if (Object.keys(headers).length === 0) throw new UsageError('give at least one header=value');
+main('emit --header name=value... [message...] (e.g. --header level=error --header source=db "disk full")', async () => {
+  const { values, positionals: words } = parseArgs({ allowPositionals: true, options: { header: { type: 'string', short: 'H', multiple: true } } });
+  const headers = (values.header ?? []).reduce(addHeader, {});
+  if (Object.keys(headers).length === 0) throw new UsageError('give at least one --header name=value');
   const text = words.join(' ') || 'Hello World!';
 
   const connection = await connect();

@@ -1,20 +1,18 @@
 import { UsageError } from '@rabbit-tutorials/connection';
 
-/** Splits command-line words into key=value headers and the remaining message words. */
-export function headerArgs(args: string[]): { headers: Record<string, string>; words: string[] } {
-  const headers: Record<string, string> = {};
-  const words: string[] = [];
-  for (const arg of args) {
-    const eq = arg.indexOf('=');
-    if (eq < 0) {
-      words.push(arg);
-      continue;
-    }
-    const key = arg.slice(0, eq);
-    if (!key) throw new UsageError(`"${arg}" has no header name before "="`);
-    // x-* headers are the exchange's own (x-match) and are ignored in matching.
-    if (key.startsWith('x-')) throw new UsageError(`header "${key}": names starting with x- are reserved`);
-    headers[key] = arg.slice(eq + 1);
-  }
-  return { headers, words };
+/**
+ * Adds one name=value header to `headers`, checked the way the broker would refuse it: a name is
+ * an AMQP short string (at most 255 bytes), x-* names belong to the exchange (x-match), and a name
+ * given twice is a mistake, not a choice between values.
+ */
+export function addHeader(headers: Record<string, string>, arg: string): Record<string, string> {
+  const eq = arg.indexOf('=');
+  if (eq < 0) throw new UsageError(`"${arg.slice(0, 40)}" is not a header=value`);
+  const name = arg.slice(0, eq);
+  if (!name) throw new UsageError(`"${arg.slice(0, 40)}" has no header name before "="`);
+  if (Buffer.byteLength(name) > 255) throw new UsageError(`a header name is at most 255 bytes (got ${Buffer.byteLength(name)})`);
+  if (name.startsWith('x-')) throw new UsageError(`header "${name}": names starting with x- are reserved`);
+  if (name in headers) throw new UsageError(`header "${name}" is given twice`);
+  headers[name] = arg.slice(eq + 1);
+  return headers;
 }

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { Channel } from 'amqplib';
 import { UsageError, connect, main, untilShutdown } from '@rabbit-tutorials/connection';
-import { headerArgs } from './headers.js';
+import { addHeader } from './headers.js';
 
 const EXCHANGE = 'headers_logs';
 const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a bad byte is still shown
@@ -11,8 +11,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a ba
 main('receive <all|any> <header=value>... (e.g. all level=error source=db)', async () => {
   const [match, ...rest] = parseArgs({ allowPositionals: true }).positionals;
   if (match !== 'all' && match !== 'any') throw new UsageError('the first argument must be all or any');
-  const { headers, words } = headerArgs(rest);
-  if (words.length > 0) throw new UsageError(`"${words[0]}" is not a header=value`);
+  const headers = rest.reduce(addHeader, {});
   if (Object.keys(headers).length === 0) throw new UsageError('give at least one header=value');
   let channel: Channel;
 

@@ -9,8 +9,11 @@ describe('headers-logs', () => {
     const any = startApp('headers-logs', 'receive', ['any', 'level=error', 'source=db'], vhost.env);
     await all.waitFor(/Waiting for logs/);
     await any.waitFor(/Waiting for logs/);
-    expect(await runApp('headers-logs', 'emit', ['level=error', 'source=db', 'disk', 'full'], vhost.env))
+    expect(await runApp('headers-logs', 'emit', ['--header', 'level=error', '-H', 'source=db', 'disk', 'full'], vhost.env))
       .toMatchObject({ code: 0, stdout: ' [x] Sent {"level":"error","source":"db"}:disk full' });
+    // Words with "=" after the headers are the message, not headers.
+    expect(await runApp('headers-logs', 'emit', ['-H', 'level=info', 'a=b is the message'], vhost.env))
+      .toMatchObject({ code: 0, stdout: ' [x] Sent {"level":"info"}:a=b is the message' });
     const connection = await vhost.connect();
     await publishConfirmed(connection, 'headers_logs', [
       { body: 'error from web', options: { headers: { level: 'error', source: 'web' } } },
@@ -23,6 +26,7 @@ describe('headers-logs', () => {
     const bodies = (app: typeof all) => app.matching(/^ \[x\]/).map((l) => l.replace(/^.*\}:/, ''));
     expect(bodies(all)).toEqual(['disk full', 'end']);
     expect(bodies(any)).toEqual(['disk full', 'error from web', 'info from db', 'end']);
+    expect(bodies(all)).not.toContain('a=b is the message');
     expect(all.matching(/^ \[x\]/)[0]).toBe(' [x] {"level":"error","source":"db"}:disk full');
   });
 
@@ -31,10 +35,13 @@ describe('headers-logs', () => {
     ['receive', ['all'], /^error: give at least one header=value/],
     ['receive', ['any', 'level'], /^error: "level" is not a header=value/],
     ['receive', ['any', 'x-match=all'], /^error: header "x-match": names starting with x- are reserved/],
-    ['emit', ['just words'], /^error: give at least one header=value\nusage: emit/],
-  ])('%s %j: usage error, exit 1', async (role, args, stderr) => {
+    ['emit', ['just words'], /^error: give at least one --header name=value\nusage: emit/],
+    ['emit', ['-H', 'a=1', '-H', 'a=2'], /^error: header "a" is given twice\nusage: emit/],
+    ['emit', ['-H', `${'n'.repeat(256)}=v`], /^error: a header name is at most 255 bytes \(got 256\)\nusage: emit/],
+    ['receive', ['all', 'a=1', 'a=2'], /^error: header "a" is given twice/],
+  ])('%s %j: usage error, exit 2', async (role, args, stderr) => {
     const result = await runApp('headers-logs', role, args, vhost.env);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(stderr);
   });
 });

@@ -15,12 +15,12 @@ describe('publisher-confirms', () => {
     expect((await management().queues(vhost.name)).filter((q) => q.name.startsWith('publisher-confirms-'))).toEqual([]);
   });
 
-  it('runs one strategy on request; usage errors exit 1', async () => {
+  it('runs one strategy on request; usage errors exit 2', async () => {
     const result = await runApp('publisher-confirms', 'publish', ['--count', '2000', '--strategy', 'async'], vhost.env);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Published 2,000 messages with asynchronous confirms in .*2000 counted in the queue$/);
     const bad = await runApp('publisher-confirms', 'publish', ['--strategy', 'fast'], vhost.env);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error: --strategy must be one of individually, batches, async, all \(got "fast"\)\nusage: publish/);
   });
 });

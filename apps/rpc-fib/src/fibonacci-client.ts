@@ -84,7 +84,8 @@ export class FibonacciClient {
         `no reply from '${this.options.queue}' within ${timeoutMs} ms: is a server running?`)), timeoutMs);
       this.pending.set(correlationId, { resolve, reject, timer });
       this.channel.publish('', this.options.queue, Buffer.isBuffer(body) ? body : Buffer.from(body),
-        { correlationId, replyTo: this.replyQueue, mandatory: true });
+        // expiration: a request nobody took within the call's timeout is dropped, not computed for nobody later.
+        { correlationId, replyTo: this.replyQueue, mandatory: true, expiration: String(timeoutMs) });
     });
   }
 

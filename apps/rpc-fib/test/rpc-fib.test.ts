@@ -50,6 +50,9 @@ describe('rpc-fib', () => {
     expect(waited.code).toBe(1);
     expect(waited.stderr).toBe("error: no reply from 'rpc_queue' within 400 ms: is a server running?");
     expect(Date.now() - started).toBeLessThan(5000);
+    // The request expired with the call: a server started later does not compute it for nobody.
+    const channel = await connection.createChannel();
+    await eventually(async () => (await channel.checkQueue('rpc_queue')).messageCount === 0, 10_000, 'the timed-out request to expire');
   });
 
   it('bad input gets an error reply; the server stays up and serves the next call', async () => {
@@ -103,8 +106,8 @@ describe('rpc-fib', () => {
     expect(client.stdout).toContain(' [.] Got 75025');
   });
 
-  it('usage errors exit 1', async () => {
+  it('usage errors exit 2', async () => {
     expect((await runApp('rpc-fib', 'client', ['1', '2'], vhost.env)).stderr).toBe('error: give one n\nusage: client [--timeout MS] [--callback-queue] [--queue NAME] [--calls N [--in-flight N]] <n>');
-    expect((await runApp('rpc-fib', 'server', ['--prefetch', 'x'], vhost.env)).code).toBe(1);
+    expect((await runApp('rpc-fib', 'server', ['--prefetch', 'x'], vhost.env)).code).toBe(2);
   });
 });

@@ -88,9 +88,9 @@ describe('task-queue', () => {
     ['new-task', ['--count', 'abc'], /^error: --count must be a whole number from 1 to 100000000 \(got "abc"\)\nusage: new-task/],
     ['new-task', ['--bogus'], /^error: Unknown option '--bogus'\nusage: new-task/],
     ['worker', ['--prefetch', '0'], /^error: --prefetch must be a whole number from 1 to 65535 \(got "0"\)\nusage: worker/],
-  ])('%s %j: usage error, exit 1', async (role, args, stderr) => {
+  ])('%s %j: usage error, exit 2', async (role, args, stderr) => {
     const result = await runApp('task-queue', role, args, vhost.env);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(stderr);
   });
 });

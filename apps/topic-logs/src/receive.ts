@@ -10,6 +10,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a ba
 main('receive <binding.key>... (e.g. "kern.*" "*.critical" "#")', async () => {
   const { positionals: bindingKeys } = parseArgs({ allowPositionals: true });
   if (bindingKeys.length === 0) throw new UsageError('name at least one binding key');
+  // AMQP keys are short strings: checked here, or the broker would end the connection mid-setup.
+  for (const key of bindingKeys) if (Buffer.byteLength(key) > 255) throw new UsageError(`a binding key is at most 255 bytes (got ${Buffer.byteLength(key)})`);
   let channel: Channel;
 
   const connection = await connect({

@@ -42,9 +42,18 @@ describe('topic-logs', () => {
     expect(all.matching(/^ \[x\]/)[0]).toBe(' [x] kern.critical:A critical kernel error');
   });
 
-  it('receive without binding keys: usage, exit 1', async () => {
+  it.each([
+    ['receive', ['a', 'k'.repeat(256)], 'error: a binding key is at most 255 bytes (got 256)\nusage: receive'],
+    ['emit', ['k'.repeat(300), 'text'], 'error: the routing key is at most 255 bytes (got 300)\nusage: emit'],
+  ])('%s with a key over 255 bytes: usage error before connecting, exit 2', async (role, args, stderr) => {
+    const result = await runApp('topic-logs', role, args, { RABBITMQ_URL: 'amqp://127.0.0.1:1/' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(stderr);
+  });
+
+  it('receive without binding keys: usage, exit 2', async () => {
     const result = await runApp('topic-logs', 'receive', [], vhost.env);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^error: name at least one binding key\nusage: receive <binding\.key>/);
   });
 });

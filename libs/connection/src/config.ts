@@ -142,7 +142,7 @@ export function describeTarget(config: RabbitConfig): string {
   return `${config.tls ? 'amqps' : 'amqp'}://${encodeURIComponent(config.username)}@${host}:${config.port}/${encodeURIComponent(config.vhost)}`;
 }
 
-/** Redacts the password in any amqp(s) URI found in a text. */
+/** Redacts the password in any amqp(s) or http(s) URI found in a text (up to the last @ of its user part). */
 export function redact(text: string): string {
-  return text.replace(/(amqps?:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
+  return text.replace(/(\b(?:amqps?|https?):\/\/[^:/@\s]*:)[^\s/]*@/g, '$1***@');
 }

@@ -20,7 +20,8 @@ export interface ConnectOptions {
 /** Any connect or declare failure as one line that keeps its cause. */
 export function explain(err: unknown, config: RabbitConfig): BrokerError {
   if (err instanceof BrokerError) return err;
-  const message = describeError(err, { target: describeTarget(config), user: config.username, vhost: config.vhost, host: config.hostname });
+  // The name checked in the broker certificate is RABBITMQ_SSL_SERVERNAME when set, else the host.
+  const message = describeError(err, { target: describeTarget(config), user: config.username, vhost: config.vhost, host: config.tls?.servername ?? config.hostname });
   return new BrokerError(message, isFatal(err), { cause: err });
 }
 
@@ -45,6 +46,7 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
     clientProperties: { connection_name: config.connectionName ?? options.name ?? basename(process.argv[1] ?? 'rabbit-tutorials', '.ts') },
     ...(tls && { ca: tls.ca, cert: tls.cert, key: tls.key, passphrase: tls.passphrase, rejectUnauthorized: tls.verify, servername: tls.servername }),
   };
+  if (tls && !tls.verify) log('warning: RABBITMQ_SSL_VERIFY is off: the broker certificate is not checked, anyone in between can read everything');
   const onError = (err: unknown) => log(`connection error: ${explain(err, config).message}`); // unhandled, it would crash the process
   if (!options.setup) {
     for (let attempt = 1; ; attempt++) {

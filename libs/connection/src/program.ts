@@ -10,7 +10,7 @@ export function log(message: string): void {
 
 /**
  * Runs a program: --help prints `usage`; any failure becomes one line on stderr (no stack trace, no
- * secret) and exit code 1, with the usage line after bad arguments. `body` may return an exit code.
+ * secret) and exit code 1; bad arguments add the usage line and exit 2. `body` may return an exit code.
  */
 export function main(usage: string, body: () => Promise<number | void>): void {
   const own = process.argv.slice(2, process.argv.includes('--') ? process.argv.indexOf('--') : undefined);
@@ -21,7 +21,7 @@ export function main(usage: string, body: () => Promise<number | void>): void {
     process.stderr.write(`error: ${badArgs ? (err as Error).message.replace(/\. To specify a positional argument.*$/s, '') : describeError(err)}\n`);
     if (badArgs) process.stderr.write(`usage: ${usage}\n`);
     if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = 1;
+    process.exitCode = badArgs ? 2 : 1;
   });
 }
 

@@ -73,6 +73,9 @@ describe('loadConfig', () => {
     const c = loadConfig({ RABBITMQ_URL: 'amqp://user:s3cret@h/v' });
     expect(describeTarget(c)).toBe('amqp://user@h:5672/v');
     expect(redact('failed on amqp://user:s3cret@h/v and amqps://u:x@y')).toBe('failed on amqp://user:***@h/v and amqps://u:***@y');
+    // A password with @ in it (unencoded), and management URLs.
+    expect(redact('amqp://u:p@ss@h:5672/v')).toBe('amqp://u:***@h:5672/v');
+    expect(redact('at http://admin:pa@ss@host:15672/api and https://u:x@y/z')).toBe('at http://admin:***@host:15672/api and https://u:***@y/z');
     for (const env of [{ RABBITMQ_URL: 'amqp://user:s3cret@h:99999' }, { RABBITMQ_URL: 'amqp://user:s3cret@h?x=1' }]) {
       expect(() => loadConfig(env)).toThrow(ConfigError);
       try {

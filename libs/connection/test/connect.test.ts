@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BrokerError, connect, loadConfig } from '../src/index.js';
-import { broker, envFor, management, startDedicatedBroker, useVhost } from '@rabbit-tutorials/testing';
+import { broker, envFor, management, runApp, startDedicatedBroker, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
 
@@ -115,6 +115,19 @@ describe('TLS', () => {
     expect(err.message).toMatch(/^TLS: the broker certificate at amqps:\/\/guest@[^:]+:\d+\/.* is not trusted \(\w+\): set RABBITMQ_SSL_CA to the CA file that signed it$/);
     expect(err.message).toContain(`@${broker().tls!.host}:`);
     expect(err.fatal).toBe(true);
+  });
+
+  it('a server name the certificate lacks: the error names RABBITMQ_SSL_SERVERNAME, the name that was checked', async (ctx) => {
+    if (!broker().tls) ctx.skip();
+    const err = await failure(connect({ config: config(tlsEnv({ RABBITMQ_SSL_CA: broker().tls!.ca, RABBITMQ_SSL_SERVERNAME: 'not-the-broker.example' })) }));
+    expect(err.message).toBe('TLS: the broker certificate does not name "not-the-broker.example": connect by a name in the certificate or set RABBITMQ_SSL_SERVERNAME');
+  });
+
+  it('RABBITMQ_SSL_VERIFY=off connects, but never without a warning line', async (ctx) => {
+    if (!broker().tls) ctx.skip();
+    const sent = await runApp('hello', 'send', ['unverified'], { ...tlsEnv({ RABBITMQ_SSL_CA: broker().tls!.otherCa, RABBITMQ_SSL_VERIFY: 'off' }) });
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stderr).toMatch(/^\[rabbitmq\] warning: RABBITMQ_SSL_VERIFY is off: the broker certificate is not checked/m);
   });
 
   it('says when plain AMQP meets a TLS port', async (ctx) => {

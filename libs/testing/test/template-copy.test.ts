@@ -59,7 +59,7 @@ describe('each app copied with libs/connection into an empty project', () => {
       ['fanout-logs', 'receive', [], 'emit', ['copied'], / \[x\] copied$/],
       ['direct-logs', 'receive', ['error'], 'emit', ['error', 'copied'], /error:copied/],
       ['topic-logs', 'receive', ['*.copied'], 'emit', ['a.copied', 'yes'], /a\.copied:yes/],
-      ['headers-logs', 'receive', ['all', 'from=copy'], 'emit', ['from=copy', 'copied'], /:copied$/],
+      ['headers-logs', 'receive', ['all', 'from=copy'], 'emit', ['--header', 'from=copy', 'copied'], /:copied$/],
     ];
     for (const [app, consumerRole, consumerArgs, producerRole, producerArgs, expected] of cases) {
       const consumer = copied(app, consumerRole, consumerArgs);

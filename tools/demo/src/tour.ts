@@ -125,8 +125,8 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
       const any = start('headers-logs', 'receive', ['any', 'level=error', 'source=db'], env);
       await all.waitFor(/Waiting for logs/);
       await any.waitFor(/Waiting for logs/);
-      await run('headers-logs', 'emit', ['level=error', 'source=web', 'timeout'], env);
-      await run('headers-logs', 'emit', ['level=error', 'source=db', 'deadlock'], env);
+      await run('headers-logs', 'emit', ['--header', 'level=error', '--header', 'source=web', 'timeout'], env);
+      await run('headers-logs', 'emit', ['--header', 'level=error', '--header', 'source=db', 'deadlock'], env);
       await all.waitFor(/deadlock/);
       await any.waitFor(/deadlock/);
       show('all', all);

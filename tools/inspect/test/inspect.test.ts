@@ -32,9 +32,9 @@ describe('inspect', () => {
     expect(bindings.stdout).toMatch(/^direct_logs +audit +queue +error *$/m);
   });
 
-  it('usage and an unreachable management API give one clear line, exit 1', async () => {
+  it('usage and an unreachable management API give one clear line, exit 2 and 1', async () => {
     const usage = await runApp('inspect', 'inspect', ['channels'], env());
-    expect(usage.code).toBe(1);
+    expect(usage.code).toBe(2);
     expect(usage.stderr).toBe('error: say what to list: queues, exchanges or bindings\nusage: inspect <queues|exchanges|bindings>');
     const closed = await freePort();
     const down = await runApp('inspect', 'inspect', ['queues'], { ...vhost.env, RABBITMQ_MANAGEMENT_URL: `http://127.0.0.1:${closed}` });
