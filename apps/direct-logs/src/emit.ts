@@ -1,7 +1,7 @@
 // Routing (tutorial 4), the publisher: sends a log message to the direct exchange "direct_logs" with
 // its severity as routing key; only queues bound with that exact key get it.
 import { parseArgs } from 'node:util';
-import { UsageError, connect, log, main } from '@rabbit-tutorials/connection';
+import { UsageError, connect, log, main, printable } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'direct_logs';
 
@@ -17,7 +17,7 @@ main('emit [severity] [message...]   (default: info Hello World!)', async () => 
   channel.on('return', (message) => log(`no queue is bound for '${message.fields.routingKey}' on exchange '${EXCHANGE}': that message was dropped`));
   channel.publish(EXCHANGE, severity, Buffer.from(text), { mandatory: true });
   await channel.waitForConfirms(); // a returned message is returned before it is confirmed
-  console.log(` [x] Sent ${severity}:${text}`);
+  console.log(` [x] Sent ${printable(severity)}:${printable(text)}`);
   await channel.close();
   await connection.close();
 });

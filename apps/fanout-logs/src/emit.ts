@@ -1,7 +1,7 @@
 // Publish/subscribe (tutorial 3), the publisher: sends one log message to the fanout exchange "logs",
 // which gives every bound queue a copy. No receiver running: the message goes nowhere, by design.
 import { parseArgs } from 'node:util';
-import { connect, main } from '@rabbit-tutorials/connection';
+import { connect, main, printable } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'logs';
 
@@ -15,7 +15,7 @@ main('emit [message...]   (default: info: Hello World!)', async () => {
   await channel.assertExchange(EXCHANGE, 'fanout', { durable: false });
   channel.publish(EXCHANGE, '', Buffer.from(text));
   await channel.waitForConfirms();
-  console.log(` [x] Sent ${text}`);
+  console.log(` [x] Sent ${printable(text)}`);
   await channel.close();
   await connection.close();
 });

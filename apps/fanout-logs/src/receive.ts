@@ -2,7 +2,7 @@
 // on, through a temporary queue of its own (exclusive, server-named, gone with the connection).
 import { parseArgs } from 'node:util';
 import type { Channel } from 'amqplib';
-import { connect, main, untilShutdown } from '@rabbit-tutorials/connection';
+import { connect, main, printable, untilShutdown } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'logs';
 const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a bad byte is still shown
@@ -19,7 +19,7 @@ main('receive', async () => {
       const { queue } = await channel.assertQueue('', { exclusive: true });
       await channel.bindQueue(queue, EXCHANGE, '');
       // noAck as in the tutorial: a log line lost in a crash is acceptable here.
-      await channel.consume(queue, (message) => message && console.log(` [x] ${utf8.decode(message.content)}`), { noAck: true });
+      await channel.consume(queue, (message) => message && console.log(` [x] ${printable(utf8.decode(message.content))}`), { noAck: true });
       console.log(' [*] Waiting for logs. To exit press CTRL+C');
     },
   });

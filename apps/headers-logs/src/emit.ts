@@ -2,7 +2,7 @@
 // headers exchange "headers_logs"; the words after them are the message. The routing key plays no
 // part: queues are bound by headers.
 import { parseArgs } from 'node:util';
-import { UsageError, connect, log, main } from '@rabbit-tutorials/connection';
+import { UsageError, connect, log, main, printable } from '@rabbit-tutorials/connection';
 import { addHeader } from './headers.js';
 
 const EXCHANGE = 'headers_logs';
@@ -20,7 +20,7 @@ main('emit --header name=value... [message...] (e.g. --header level=error --head
   channel.on('return', () => log(`no queue is bound for these headers on exchange '${EXCHANGE}': that message was dropped`));
   channel.publish(EXCHANGE, '', Buffer.from(text), { headers, mandatory: true });
   await channel.waitForConfirms();
-  console.log(` [x] Sent ${JSON.stringify(headers)}:${text}`);
+  console.log(` [x] Sent ${printable(JSON.stringify(headers))}:${printable(text)}`);
   await channel.close();
   await connection.close();
 });

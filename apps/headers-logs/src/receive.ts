@@ -2,7 +2,7 @@
 // given: x-match "all" needs every one, "any" one of them. One temporary queue, one binding.
 import { parseArgs } from 'node:util';
 import type { Channel } from 'amqplib';
-import { UsageError, connect, main, untilShutdown } from '@rabbit-tutorials/connection';
+import { UsageError, connect, main, printable, untilShutdown } from '@rabbit-tutorials/connection';
 import { addHeader } from './headers.js';
 
 const EXCHANGE = 'headers_logs';
@@ -23,7 +23,7 @@ main('receive <all|any> <header=value>... (e.g. all level=error source=db)', asy
       const { queue } = await channel.assertQueue('', { exclusive: true });
       await channel.bindQueue(queue, EXCHANGE, '', { 'x-match': match, ...headers });
       await channel.consume(queue, (message) => {
-        if (message) console.log(` [x] ${JSON.stringify(message.properties.headers)}:${utf8.decode(message.content)}`);
+        if (message) console.log(` [x] ${printable(JSON.stringify(message.properties.headers))}:${printable(utf8.decode(message.content))}`);
       }, { noAck: true });
       console.log(' [*] Waiting for logs. To exit press CTRL+C');
     },

@@ -2,7 +2,7 @@
 // SIGINT/SIGTERM. It reconnects by itself after a broker restart (the setup runs again).
 import { parseArgs } from 'node:util';
 import type { Channel } from 'amqplib';
-import { connect, log, main, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { connect, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
 
 const QUEUE = 'hello';
 // fatal: bytes that are not UTF-8 are an error, not silently replaced.
@@ -20,7 +20,7 @@ main('receive', async () => {
       ({ consumerTag } = await channel.consume(QUEUE, (message) => {
         if (!message) return stop(`the broker cancelled the consumer of '${QUEUE}' (was the queue deleted?)`);
         try {
-          console.log(` [x] Received '${utf8.decode(message.content)}'`);
+          console.log(` [x] Received '${printable(utf8.decode(message.content))}'`); // escaped: the body is anyone's text
           channel.ack(message); // after the work: a crash before this line leaves the message in the queue
         } catch (err) {
           log(`rejected a message from '${QUEUE}' (${(err as Error).message}); it goes to the queue's dead-letter exchange, if any`);

@@ -1,7 +1,7 @@
 // "Hello World" (tutorial 1), the producer: sends one message to the queue "hello" and exits once
 // the broker has confirmed it, so exit code 0 means the message is safely in the queue.
 import { parseArgs } from 'node:util';
-import { connect, main } from '@rabbit-tutorials/connection';
+import { connect, main, printable } from '@rabbit-tutorials/connection';
 
 const QUEUE = 'hello';
 
@@ -16,7 +16,7 @@ main('send [message...]   (default: Hello World!)', async () => {
   // The default exchange ('') routes by queue name; persistent: kept across a broker restart.
   channel.sendToQueue(QUEUE, Buffer.from(text), { persistent: true });
   await channel.waitForConfirms();
-  console.log(` [x] Sent '${text}'`);
+  console.log(` [x] Sent '${printable(text)}'`);
   await channel.close();
   await connection.close();
 });

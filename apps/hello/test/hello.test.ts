@@ -4,6 +4,19 @@ import { publishConfirmed, runApp, startApp, useVhost } from '@rabbit-tutorials/
 const vhost = useVhost();
 
 describe('hello', () => {
+  it('prints a body escaped and cut: no forged log lines, no terminal escape codes', async () => {
+    const receiver = startApp('hello', 'receive', [], vhost.env);
+    await receiver.waitFor(/Waiting for messages/);
+    const connection = await vhost.connect();
+    const forged = "hi'\n [x] Received 'forged'\n\x1b[31mred";
+    await publishConfirmed(connection, '', [{ routingKey: 'hello', body: forged }, { routingKey: 'hello', body: 'x'.repeat(10_000) }]);
+    await receiver.waitFor(/characters\)'$/);
+    expect(receiver.matching(/Received/)).toEqual([
+      " [x] Received 'hi'\\n [x] Received 'forged'\\n\\x1b[31mred'",
+      ` [x] Received '${'x'.repeat(200)}... (10000 characters)'`,
+    ]);
+  });
+
   it('send → receive: the receiver prints what was sent, both exit 0', async () => {
     const receiver = startApp('hello', 'receive', [], vhost.env);
     await receiver.waitFor(/Waiting for messages/);

@@ -3,7 +3,7 @@
 // reply (type "error"): never a crash, never a requeue loop.
 import { parseArgs } from 'node:util';
 import type { Channel } from 'amqplib';
-import { UsageError, connect, describeError, intOption, log, main, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { UsageError, connect, describeError, intOption, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
 import { fib, parseN } from './fib.js';
 
 main('server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quiet]', async () => {
@@ -29,7 +29,7 @@ main('server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quie
         if (!request) return stop(`the broker cancelled the consumer of '${queue}' (was the queue deleted?)`);
         const { replyTo, correlationId } = request.properties;
         if (!replyTo) {
-          log(`dropped a request without reply_to (correlation_id ${correlationId ?? 'none'})`); // nobody to answer
+          log(`dropped a request without reply_to (correlation_id ${printable(String(correlationId ?? 'none'), 80)})`); // nobody to answer
           return channel.ack(request);
         }
         let body: string;
@@ -40,7 +40,7 @@ main('server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quie
           body = fib(n).toString();
         } catch (err) {
           [body, type] = [(err as Error).message, 'error'];
-          log(`error reply: ${body}`);
+          log(`error reply: ${printable(body)}`);
         }
         channel.sendToQueue(replyTo, Buffer.from(body), { correlationId, type });
         channel.ack(request); // after the reply is on its way: a crash before this line means the request is served again

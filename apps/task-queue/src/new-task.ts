@@ -2,7 +2,7 @@
 // persistent message and exits once the broker has confirmed it. With --count N it publishes N
 // numbered tasks with pipelined confirms and survives a broker restart (see bulk.ts).
 import { parseArgs } from 'node:util';
-import { UsageError, connect, intOption, main } from '@rabbit-tutorials/connection';
+import { UsageError, connect, intOption, main, printable } from '@rabbit-tutorials/connection';
 import { publishNumbered } from './bulk.js';
 
 const QUEUE = 'task_queue';
@@ -24,7 +24,7 @@ main('new-task [--count N] [--window N] [message...]', async () => {
   await channel.assertQueue(QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   channel.sendToQueue(QUEUE, Buffer.from(text), { persistent: true });
   await channel.waitForConfirms();
-  console.log(` [x] Sent ${text}`);
+  console.log(` [x] Sent ${printable(text)}`);
   await channel.close();
   await connection.close();
 });

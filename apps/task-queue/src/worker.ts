@@ -4,7 +4,7 @@
 // process (poison) goes to task_queue.dead instead of coming back for ever.
 import { parseArgs } from 'node:util';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { connect, describeError, finishWork, intOption, log, main, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { connect, describeError, finishWork, intOption, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
 
 const QUEUE = 'task_queue';
 const DEAD = 'task_queue.dead';
@@ -54,10 +54,10 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]', async
     } catch (err) {
       return deadLetter(channel, message, (err as Error).message);
     }
-    say(` [x] Received ${task}${message.fields.redelivered ? ' (redelivered)' : ''}`);
+    say(` [x] Received ${printable(task)}${message.fields.redelivered ? ' (redelivered)' : ''}`); // escaped, cut: anyone's text
     const workMs = (task.split('.').length - 1) * dotMs;
     if (workMs > 0) await new Promise((resolve) => setTimeout(resolve, workMs));
-    say(` [x] Done ${task}`);
+    say(` [x] Done ${printable(task)}`);
     channel.ack(message);
   }
 

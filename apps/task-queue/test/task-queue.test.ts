@@ -59,6 +59,15 @@ describe('task-queue', () => {
     expect(fast.matching(/Received/).length).toBeGreaterThanOrEqual(27);
   });
 
+  it('a 10 MB task is worked on, and echoed cut to one short line', async () => {
+    const w = worker('--dot-ms', '0');
+    await w.waitFor(/Waiting for messages/);
+    await tasks('t'.repeat(10_000_000));
+    await w.waitFor(/Done/);
+    expect(w.matching(/Received|Done/).map((line) => line.length).every((n) => n < 300)).toBe(true);
+    expect(w.matching(/Done/)).toEqual([` [x] Done ${'t'.repeat(200)}... (10000000 characters)`]);
+  });
+
   it('dead-letters tasks it cannot process (invalid UTF-8, empty) and goes on', async () => {
     const w = worker('--dot-ms', '0');
     await w.waitFor(/Waiting for messages/);

@@ -1,7 +1,7 @@
 // Topics (tutorial 5), the publisher: sends a log message to the topic exchange "topic_logs" with a
 // dotted routing key (e.g. kern.critical); queues whose binding pattern matches it get it.
 import { parseArgs } from 'node:util';
-import { UsageError, connect, log, main } from '@rabbit-tutorials/connection';
+import { UsageError, connect, log, main, printable } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'topic_logs';
 
@@ -17,7 +17,7 @@ main('emit [routing.key] [message...]   (default: anonymous.info Hello World!)',
   channel.on('return', (message) => log(`no queue is bound for '${message.fields.routingKey}' on exchange '${EXCHANGE}': that message was dropped`));
   channel.publish(EXCHANGE, key, Buffer.from(text), { mandatory: true });
   await channel.waitForConfirms(); // a returned message is returned before it is confirmed
-  console.log(` [x] Sent ${key}:${text}`);
+  console.log(` [x] Sent ${printable(key)}:${printable(text)}`);
   await channel.close();
   await connection.close();
 });

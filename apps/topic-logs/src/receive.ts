@@ -2,7 +2,7 @@
 // given ("*" is exactly one word, "#" zero or more), through a temporary queue bound once per key.
 import { parseArgs } from 'node:util';
 import type { Channel } from 'amqplib';
-import { UsageError, connect, main, untilShutdown } from '@rabbit-tutorials/connection';
+import { UsageError, connect, main, printable, untilShutdown } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'topic_logs';
 const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a bad byte is still shown
@@ -22,7 +22,7 @@ main('receive <binding.key>... (e.g. "kern.*" "*.critical" "#")', async () => {
       const { queue } = await channel.assertQueue('', { exclusive: true });
       for (const key of bindingKeys) await channel.bindQueue(queue, EXCHANGE, key);
       await channel.consume(queue, (message) => {
-        if (message) console.log(` [x] ${message.fields.routingKey}:${utf8.decode(message.content)}`);
+        if (message) console.log(` [x] ${printable(message.fields.routingKey)}:${printable(utf8.decode(message.content))}`);
       }, { noAck: true });
       console.log(' [*] Waiting for logs. To exit press CTRL+C');
     },

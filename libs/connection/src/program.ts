@@ -25,6 +25,16 @@ export function main(usage: string, body: () => Promise<number | void>): void {
   });
 }
 
+/**
+ * Untrusted text (a message body, a header) made safe to print on one line: control characters
+ * escaped (no forged log lines, no terminal escape codes), and cut at `max` characters with the length.
+ */
+export function printable(text: string, max = 200): string {
+  const escaped = (text.length > max ? text.slice(0, max) : text).replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\\]/g, (c) =>
+    ({ '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' })[c] ?? (c > '\xff' ? `\\u${c.charCodeAt(0).toString(16)}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return text.length > max ? `${escaped}... (${text.length} characters)` : escaped;
+}
+
 /** A whole-number option within bounds, or its default when absent. */
 export function intOption(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
