@@ -1,13 +1,13 @@
 // Routing (tutorial 4), the publisher: sends a log message to the direct exchange "direct_logs" with
 // its severity as routing key; only queues bound with that exact key get it.
 import { parseArgs } from 'node:util';
-import { UsageError, connect, log, main, printable } from '@rabbit-tutorials/connection';
+import { UsageError, connect, log, main, messageText, printable } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'direct_logs';
 
-main('emit [severity] [message...]   (default: info Hello World!)', async () => {
+main('emit [severity] [message... | -]   (default: info Hello World!; - reads it from standard input)', async () => {
   const { positionals: [severity = 'info', ...words] } = parseArgs({ allowPositionals: true });
-  const text = words.join(' ') || 'Hello World!';
+  const text = await messageText(words, 'Hello World!');
   if (Buffer.byteLength(severity) > 255) throw new UsageError(`the severity is at most 255 bytes (got ${Buffer.byteLength(severity)})`);
 
   const connection = await connect();

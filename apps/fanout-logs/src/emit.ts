@@ -1,13 +1,13 @@
 // Publish/subscribe (tutorial 3), the publisher: sends one log message to the fanout exchange "logs",
 // which gives every bound queue a copy. No receiver running: the message goes nowhere, by design.
 import { parseArgs } from 'node:util';
-import { connect, main, printable } from '@rabbit-tutorials/connection';
+import { connect, main, messageText, printable } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'logs';
 
-main('emit [message...]   (default: info: Hello World!)', async () => {
+main('emit [message... | -]   (default: info: Hello World!; - reads it from standard input)', async () => {
   const { positionals } = parseArgs({ allowPositionals: true });
-  const text = positionals.join(' ') || 'info: Hello World!';
+  const text = await messageText(positionals, 'info: Hello World!');
 
   const connection = await connect();
   const channel = await connection.createConfirmChannel();

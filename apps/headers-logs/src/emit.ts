@@ -2,16 +2,16 @@
 // headers exchange "headers_logs"; the words after them are the message. The routing key plays no
 // part: queues are bound by headers.
 import { parseArgs } from 'node:util';
-import { UsageError, connect, log, main, printable } from '@rabbit-tutorials/connection';
+import { UsageError, connect, log, main, messageText, printable } from '@rabbit-tutorials/connection';
 import { addHeader } from './headers.js';
 
 const EXCHANGE = 'headers_logs';
 
-main('emit --header name=value... [message...] (e.g. --header level=error --header source=db "disk full")', async () => {
+main('emit --header name=value... [message... | -] (e.g. -H level=error -H source=db "disk full"; - reads standard input)', async () => {
   const { values, positionals: words } = parseArgs({ allowPositionals: true, options: { header: { type: 'string', short: 'H', multiple: true } } });
   const headers = (values.header ?? []).reduce(addHeader, {});
   if (Object.keys(headers).length === 0) throw new UsageError('give at least one --header name=value');
-  const text = words.join(' ') || 'Hello World!';
+  const text = await messageText(words, 'Hello World!');
 
   const connection = await connect();
   const channel = await connection.createConfirmChannel();

@@ -1,13 +1,13 @@
 // "Hello World" (tutorial 1), the producer: sends one message to the queue "hello" and exits once
 // the broker has confirmed it, so exit code 0 means the message is safely in the queue.
 import { parseArgs } from 'node:util';
-import { connect, main, printable } from '@rabbit-tutorials/connection';
+import { connect, main, messageText, printable } from '@rabbit-tutorials/connection';
 
 const QUEUE = 'hello';
 
-main('send [message...]   (default: Hello World!)', async () => {
+main('send [message... | -]   (default: Hello World!; - reads it from standard input)', async () => {
   const { positionals } = parseArgs({ allowPositionals: true });
-  const text = positionals.join(' ') || 'Hello World!';
+  const text = await messageText(positionals, 'Hello World!');
 
   const connection = await connect();
   const channel = await connection.createConfirmChannel();

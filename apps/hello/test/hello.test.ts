@@ -1,9 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { publishConfirmed, runApp, startApp, useVhost } from '@rabbit-tutorials/testing';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT, publishConfirmed, runApp, startApp, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
 
 describe('hello', () => {
+  it('send - reads the message from standard input: bodies over the command-line limit', async () => {
+    const receiver = startApp('hello', 'receive', [], vhost.env);
+    await receiver.waitFor(/Waiting for messages/);
+    const body = 'b'.repeat(300_000); // more than one argument may hold (128 KiB on Linux)
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/hello/src/send.ts'), '-'], { env: { ...process.env, ...vhost.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end(body);
+    expect(await new Promise((resolve) => child.once('close', resolve))).toBe(0);
+    await receiver.waitFor(/\(300000 characters\)'$/);
+  });
+
+  it('--help prints the usage and sends nothing; arguments a role does not take are an error', async () => {
+    const help = await runApp('hello', 'send', ['--help'], vhost.env);
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringMatching(/^usage: send /) });
+    const receive = await runApp('hello', 'receive', ['extra'], vhost.env);
+    expect(receive.code).toBe(2);
+    expect(receive.stderr).toMatch(/^error: Unexpected argument 'extra'.*\nusage: receive$/);
+    const connection = await vhost.connect();
+    await expect((await connection.createChannel()).checkQueue('hello')).rejects.toThrow(/404/);
+  });
+
   it('prints a body escaped and cut: no forged log lines, no terminal escape codes', async () => {
     const receiver = startApp('hello', 'receive', [], vhost.env);
     await receiver.waitFor(/Waiting for messages/);

@@ -2,12 +2,12 @@
 // persistent message and exits once the broker has confirmed it. With --count N it publishes N
 // numbered tasks with pipelined confirms and survives a broker restart (see bulk.ts).
 import { parseArgs } from 'node:util';
-import { UsageError, connect, intOption, main, printable } from '@rabbit-tutorials/connection';
+import { UsageError, connect, intOption, main, messageText, printable } from '@rabbit-tutorials/connection';
 import { publishNumbered } from './bulk.js';
 
 const QUEUE = 'task_queue';
 
-main('new-task [--count N] [--window N] [message...]', async () => {
+main('new-task [--count N] [--window N] [message... | -]   (- reads it from standard input)', async () => {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { count: { type: 'string', short: 'n' }, window: { type: 'string' } },
@@ -15,7 +15,7 @@ main('new-task [--count N] [--window N] [message...]', async () => {
   const count = intOption('count', values.count, 0, 1, 100_000_000);
   const window = intOption('window', values.window, 1000, 1, 1_000_000);
   if (values.window !== undefined && !count) throw new UsageError('--window goes with --count');
-  const text = positionals.join(' ') || 'Hello World!';
+  const text = await messageText(positionals, 'Hello World!');
   if (count) return publishNumbered(QUEUE, text, count, window);
 
   const connection = await connect();

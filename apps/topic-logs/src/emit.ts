@@ -1,13 +1,13 @@
 // Topics (tutorial 5), the publisher: sends a log message to the topic exchange "topic_logs" with a
 // dotted routing key (e.g. kern.critical); queues whose binding pattern matches it get it.
 import { parseArgs } from 'node:util';
-import { UsageError, connect, log, main, printable } from '@rabbit-tutorials/connection';
+import { UsageError, connect, log, main, messageText, printable } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'topic_logs';
 
-main('emit [routing.key] [message...]   (default: anonymous.info Hello World!)', async () => {
+main('emit [routing.key] [message... | -]   (default: anonymous.info Hello World!; - reads standard input)', async () => {
   const { positionals: [key = 'anonymous.info', ...words] } = parseArgs({ allowPositionals: true });
-  const text = words.join(' ') || 'Hello World!';
+  const text = await messageText(words, 'Hello World!');
   if (Buffer.byteLength(key) > 255) throw new UsageError(`the routing key is at most 255 bytes (got ${Buffer.byteLength(key)})`);
 
   const connection = await connect();

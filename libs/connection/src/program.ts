@@ -35,6 +35,14 @@ export function printable(text: string, max = 200): string {
   return text.length > max ? `${escaped}... (${text.length} characters)` : escaped;
 }
 
+/** The message: the words given, or standard input when the only word is "-" (bodies over the command-line limit). */
+export async function messageText(words: string[], fallback: string): Promise<string> {
+  if (words.length !== 1 || words[0] !== '-') return words.join(' ') || fallback;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** A whole-number option within bounds, or its default when absent. */
 export function intOption(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
