@@ -69,6 +69,8 @@ export async function createLocalBroker(options: {
   failIfNoPeerCert?: boolean;
   /** Preferred ports, used when free (else any free port). */
   ports?: Partial<LocalBrokerSpec['ports']>;
+  /** Ports that must be used: an error if one is taken. */
+  requiredPorts?: Partial<LocalBrokerSpec['ports']>;
   /**
    * Run this config instead of the tests' own (conf.d file name -> content, e.g. an image's
    * 10-defaults.conf and the config given to a container); only where the node listens is set on top
@@ -81,11 +83,13 @@ export async function createLocalBroker(options: {
   admin?: { username: string; password: string };
 } = {}): Promise<LocalBrokerSpec> {
   const dir = mkdtempSync(join(tmpdir(), 'rabbit-tutorials-broker-'));
-  const pick = async (preferred?: number) => (preferred !== undefined && (await isFree(preferred)) ? preferred : freePort());
-  const ports = {
-    amqp: await pick(options.ports?.amqp), amqps: await pick(options.ports?.amqps),
-    management: await pick(options.ports?.management), dist: await pick(options.ports?.dist),
+  const pick = async (name: keyof LocalBrokerSpec['ports']) => {
+    const required = options.requiredPorts?.[name];
+    if (required !== undefined && !(await isFree(required))) throw new Error(`port ${required} (${name}) is in use`);
+    const preferred = required ?? options.ports?.[name];
+    return preferred !== undefined && (await isFree(preferred)) ? preferred : freePort();
   };
+  const ports = { amqp: await pick('amqp'), amqps: await pick('amqps'), management: await pick('management'), dist: await pick('dist') };
   const certs = generateCerts(join(dir, 'certs'));
   const nodeName = `rabbit-tutorials-${ports.amqp}@localhost`;
   mkdirSync(join(dir, 'mnesia'));
@@ -115,6 +119,10 @@ export async function createLocalBroker(options: {
     RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
     RABBITMQ_LOG_BASE: join(dir, 'log'),
     RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
+    // Erlang distribution on loopback too (it listens on every interface by default); an epmd this
+    // node starts itself does the same (one already running is left as it is).
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+    ERL_EPMD_ADDRESS: '127.0.0.1',
   };
   return { dir, nodeName, ports, certs, env, admin: options.admin ?? { username: 'guest', password: 'guest' } };
 }

@@ -1,14 +1,17 @@
 // npm run broker: a private RabbitMQ node from the local rabbitmq-server (no Docker needed), with
-// TLS and the management UI, on the standard ports when they are free. Runs until Ctrl+C, then
-// stops and removes it. The same code starts the tests' broker.
+// TLS and the management UI, on 127.0.0.1 only, on the standard ports when they are free (or the
+// ones given, so a restarted broker comes back where the running apps are retrying). Runs until
+// Ctrl+C, then stops and removes it. The same code starts the tests' broker.
 import { parseArgs } from 'node:util';
 import { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, startLocalBroker } from '@rabbit-tutorials/broker';
-import { log, main } from '@rabbit-tutorials/connection';
+import { intOption, log, main } from '@rabbit-tutorials/connection';
 
-main('broker', async () => {
-  parseArgs({}); // takes no arguments
+main('broker [--port N] [--tls-port N] [--management-port N]', async () => {
+  const { values } = parseArgs({ options: { port: { type: 'string' }, 'tls-port': { type: 'string' }, 'management-port': { type: 'string' } } });
+  const port = (name: string, value?: string) => (value === undefined ? undefined : intOption(name, value, 0, 1, 65535));
+  const requiredPorts = { amqp: port('port', values.port), amqps: port('tls-port', values['tls-port']), management: port('management-port', values['management-port']) };
   if (!hasLocalRabbitmq()) throw new Error('rabbitmq-server is not installed (apt-get install rabbitmq-server), or use Docker: docker compose -f infra/docker-compose.yml up rabbitmq');
-  const spec = await createLocalBroker({ ports: { amqp: 5672, amqps: 5671, management: 15672 } });
+  const spec = await createLocalBroker({ ports: { amqp: 5672, amqps: 5671, management: 15672 }, requiredPorts });
   log(`starting ${spec.nodeName} (data in ${spec.dir})`);
   await startLocalBroker(spec);
   const { ports, certs } = spec;

@@ -3,15 +3,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connect, loadConfig } from '@rabbit-tutorials/connection';
-import { AppProcess, ROOT, hasLocalRabbitmq } from '@rabbit-tutorials/broker';
+import { AppProcess, ROOT, freePort, hasLocalRabbitmq } from '@rabbit-tutorials/broker';
 
 describe('npm run broker', () => {
-  it.skipIf(!hasLocalRabbitmq())('starts a local node, prints how to reach it, and removes it on Ctrl+C', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/broker/src/broker.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  it.skipIf(!hasLocalRabbitmq())('starts a local node on the port asked for, prints how to reach it, and removes it on Ctrl+C', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/broker/src/broker.ts'), '--port', String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const cli = new AppProcess(child, 'npm run broker');
     try {
       await cli.waitFor(/^Ctrl\+C stops it/, 1, 90_000);
       const url = /RABBITMQ_URL=(amqp:\/\/\S+)/.exec(cli.stdout.join('\n'))![1]!;
+      expect(url).toBe(`amqp://guest:guest@127.0.0.1:${port}/`);
       const dataDir = /\(data in (\S+)\)/.exec(cli.stderr.join('\n'))![1]!;
       const connection = await connect({ config: loadConfig({ RABBITMQ_URL: url }) });
       await connection.close();
