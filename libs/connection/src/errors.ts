@@ -36,8 +36,11 @@ export function isFatal(err: unknown): boolean {
   const reply = err instanceof Error ? amqpReply(err) : undefined;
   if (reply) return [403, 404, 405, 406, 530].includes(reply.code);
   const code = String((err as { code?: unknown })?.code ?? '');
-  return TLS_UNTRUSTED.test(code) || /^(ERR_TLS|ERR_SSL|CERT_)/.test(code);
+  return TLS_UNTRUSTED.test(code) || /^(ERR_TLS|ERR_SSL|CERT_)/.test(code) || NOT_AMQP.test((err as Error)?.message);
 }
+
+/** amqplib read the first bytes of the answer as an AMQP frame: they were something else (HTTP, ...). */
+const NOT_AMQP = /^Frame size \d+ exceeds maxFrameSize/;
 
 /** One line that says what went wrong and what to do about it. */
 export function describeError(err: unknown, ctx: ErrorContext = {}): string {
@@ -61,6 +64,7 @@ export function describeError(err: unknown, ctx: ErrorContext = {}): string {
     [/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE/.test(code), `TLS: the broker${at} requires a client certificate: set RABBITMQ_SSL_CERT and RABBITMQ_SSL_KEY`],
     [/UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN/.test(code), `TLS: the broker${at} rejected the client certificate (${code}): it must be signed by a CA the broker trusts`],
     [/^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG)$/.test(code), `TLS: the broker${at} did not answer with TLS: is the port its TLS port (usually 5671)?`],
+    [NOT_AMQP.test(err.message), `the port${at} answered, but not with AMQP (the management port, or another service's?): check RABBITMQ_PORT or RABBITMQ_URL`],
     [err.message === 'socket hang up' || /Socket closed abruptly/.test(err.message),
       `the broker${at} closed the connection during the handshake (TLS settings or a client certificate it requires?)`],
   ];

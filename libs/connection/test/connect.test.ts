@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BrokerError, connect, loadConfig } from '../src/index.js';
 import { broker, envFor, management, runApp, startDedicatedBroker, useVhost } from '@rabbit-tutorials/testing';
@@ -82,6 +83,22 @@ describe('connect', () => {
     const err = await failure(connect({ config: loadConfig({ RABBITMQ_URL: 'amqp://127.0.0.1:1/', RABBITMQ_CONNECTION_ATTEMPTS: '3', RABBITMQ_RETRY_DELAY_MS: '100' }) }));
     expect(err.message).toBe('cannot reach the broker at amqp://guest@127.0.0.1:1/%2F: connection refused (is RabbitMQ running and listening there?)');
     expect(Date.now() - started).toBeGreaterThanOrEqual(300); // 100 + 200 ms of backoff
+  });
+
+  it('a port that answers but not with AMQP (an HTTP server) fails at once with one line, no retries', async () => {
+    // What RabbitMQ 4's management port answers to the AMQP protocol header.
+    const http = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n'));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { port } = http.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const err = await failure(connect({ config: loadConfig({ RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${port}/`, RABBITMQ_CONNECTION_ATTEMPTS: '5', RABBITMQ_RETRY_DELAY_MS: '2000' }) }));
+      expect(err.message).toBe(`the port at amqp://guest@127.0.0.1:${port}/%2F answered, but not with AMQP (the management port, or another service's?): check RABBITMQ_PORT or RABBITMQ_URL`);
+      expect(err.fatal).toBe(true);
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      http.close();
+    }
   });
 
   it('explains a 406 inequivalent redeclare: queue, argument, and what to do', async () => {
