@@ -77,7 +77,10 @@ function describeReply({ code, text }: { code: number; text: string }, ctx: Erro
   const [vhost, user] = [ctx.vhost ?? '/', ctx.user ?? '?'];
   const grant = `rabbitmqctl set_permissions -p ${shellQuote(vhost)} ${ctx.user ?? 'USER'} '.*' '.*' '.*'`;
   if (code === 403 && /Login was refused/.test(text)) {
-    return `access refused: user "${user}" could not log in${ctx.target ? ` to ${ctx.target}` : ''}: wrong user name or password ${tag}`;
+    // The broker gives guest the same answer from another host (loopback_users) as for a wrong password.
+    const remoteGuest = user === 'guest' && ctx.host && !/^(localhost|127\.[\d.]+|::1)$/.test(ctx.host);
+    const why = remoteGuest ? 'guest may only connect from localhost: set RABBITMQ_USER and RABBITMQ_PASSWORD to a user of that broker' : 'wrong user name or password';
+    return `access refused: user "${user}" could not log in${ctx.target ? ` to ${ctx.target}` : ''}: ${why} ${tag}`;
   }
   if (code === 530 && text === 'NOT_ALLOWED - vhost refused') {
     return `virtual host "${vhost}" refused for user "${user}": if it does not exist, create it with rabbitmqctl add_vhost ${shellQuote(vhost)}; else grant the user access: ${grant} ${tag}`;

@@ -66,6 +66,11 @@ describe('connect', () => {
     expect(err.message).not.toContain('WrongPassword1');
     expect(err.fatal).toBe(true);
     expect(Date.now() - started).toBeLessThan(2000);
+    // The broker's answer is the same when guest connects from another host: then say why.
+    const { describeError } = await import('../src/index.js');
+    expect(describeError(err.cause, { user: 'guest', host: 'rabbit.example.com', target: 'amqp://guest@rabbit.example.com:5672/%2F' }))
+      .toBe('access refused: user "guest" could not log in to amqp://guest@rabbit.example.com:5672/%2F: guest may only connect from localhost: ' +
+        'set RABBITMQ_USER and RABBITMQ_PASSWORD to a user of that broker (403 ACCESS_REFUSED)');
   });
 
   it('names a missing vhost and how to create it, at once', async () => {
