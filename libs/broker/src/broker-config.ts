@@ -7,6 +7,8 @@ export interface Listeners {
   amqpPort: number;
   amqpsPort: number;
   managementPort: number;
+  /** The management API over https, with the same certificate as AMQPS. */
+  managementTlsPort: number;
   certDir: string;
   /** Listen on 127.0.0.1 only (a local node); a container listens on all its interfaces. */
   loopbackOnly: boolean;
@@ -21,7 +23,11 @@ export function listenersConf(o: Listeners): string {
     `ssl_options.certfile = ${o.certDir}/server.pem`,
     `ssl_options.keyfile = ${o.certDir}/server.key`,
     `management.tcp.port = ${o.managementPort}`,
-    ...(o.loopbackOnly ? ['management.tcp.ip = 127.0.0.1'] : []),
+    `management.ssl.port = ${o.managementTlsPort}`,
+    `management.ssl.cacertfile = ${o.certDir}/ca.pem`,
+    `management.ssl.certfile = ${o.certDir}/server.pem`,
+    `management.ssl.keyfile = ${o.certDir}/server.key`,
+    ...(o.loopbackOnly ? ['management.tcp.ip = 127.0.0.1', 'management.ssl.ip = 127.0.0.1'] : []),
     '',
   ].join('\n');
 }

@@ -24,6 +24,8 @@ export interface BrokerInfo {
     /** The name to connect to: one the server certificate names. */
     host: string;
     port: number;
+    /** The management API over https, same certificate. */
+    managementPort: number;
     ca: string;
     clientCert: string;
     clientKey: string;
@@ -105,7 +107,7 @@ async function startLocal(options: { failIfNoPeerCert?: boolean }): Promise<Star
       hostname: '127.0.0.1', port: ports.amqp, username: 'guest', password: 'guest',
       managementUrl: `http://127.0.0.1:${ports.management}`,
       tls: {
-        host: 'localhost', port: ports.amqps, ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey,
+        host: 'localhost', port: ports.amqps, managementPort: ports.managementTls, ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey,
         otherCa: certs.otherCa, otherClientCert: certs.otherClientCert, otherClientKey: certs.otherClientKey,
       },
       restart: { kind: 'local', spec },
@@ -131,7 +133,7 @@ async function startDocker(options: { failIfNoPeerCert?: boolean }, say: (line: 
       hostname: endpoint.host, port: ports.amqp, username: 'guest', password: 'guest',
       managementUrl: endpoint.managementUrl,
       tls: {
-        host: endpoint.host, port: ports.amqps, ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey,
+        host: endpoint.host, port: ports.amqps, managementPort: ports.managementTls, ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey,
         otherCa: certs.otherCa, otherClientCert: certs.otherClientCert, otherClientKey: certs.otherClientKey,
       },
       restart: { kind: 'docker', containerId: broker.containerId, endpoint },

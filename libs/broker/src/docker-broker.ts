@@ -10,7 +10,7 @@ export const RABBITMQ_IMAGE = 'rabbitmq:4.1-management';
 /** Where the config and certificates go in the container (the image reads conf.d after its 10-defaults.conf). */
 export const CONTAINER_CONF = '/etc/rabbitmq/conf.d/90-tests.conf';
 const CONTAINER_CERTS = '/etc/rabbitmq/certs';
-const PORTS = { amqp: 5672, amqps: 5671, management: 15672 };
+const PORTS = { amqp: 5672, amqps: 5671, management: 15672, managementTls: 15671 };
 
 /**
  * Restarting the broker inside its container: the node stops cleanly (clients get 320
@@ -22,7 +22,7 @@ export const RESTART_IN_PLACE = [['rabbitmqctl', 'stop_app'], ['rabbitmqctl', 's
 /** The config layer the harness gives the container, on top of the image's defaults. */
 export function containerConf(options: { failIfNoPeerCert?: boolean } = {}): string {
   return rabbitmqConf({
-    amqpPort: PORTS.amqp, amqpsPort: PORTS.amqps, managementPort: PORTS.management, certDir: CONTAINER_CERTS,
+    amqpPort: PORTS.amqp, amqpsPort: PORTS.amqps, managementPort: PORTS.management, managementTlsPort: PORTS.managementTls, certDir: CONTAINER_CERTS,
     loopbackOnly: false, failIfNoPeerCert: options.failIfNoPeerCert,
   });
 }
@@ -53,7 +53,7 @@ export async function composeV2(): Promise<{ version: string } | { missing: stri
 export interface DockerBroker {
   containerId: string;
   endpoint: Endpoint;
-  ports: { amqp: number; amqps: number; management: number };
+  ports: { amqp: number; amqps: number; management: number; managementTls: number };
   certs: CertFiles;
   stop(): Promise<void>;
 }
@@ -88,7 +88,7 @@ export async function startDockerBroker(
     .start();
   const ports = {
     amqp: container.getMappedPort(PORTS.amqp), amqps: container.getMappedPort(PORTS.amqps),
-    management: container.getMappedPort(PORTS.management),
+    management: container.getMappedPort(PORTS.management), managementTls: container.getMappedPort(PORTS.managementTls),
   };
   const host = container.getHost();
   const endpoint = { host, amqpPort: ports.amqp, managementUrl: `http://${urlHost(host)}:${ports.management}`, username: 'guest', password: 'guest' };

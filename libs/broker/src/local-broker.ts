@@ -14,7 +14,7 @@ const run = promisify(execFile);
 export interface LocalBrokerSpec {
   dir: string;
   nodeName: string;
-  ports: { amqp: number; amqps: number; management: number; dist: number };
+  ports: { amqp: number; amqps: number; management: number; managementTls: number; dist: number };
   certs: CertFiles;
   env: Record<string, string>;
   /** A user with a management tag: readiness checks log in as it. */
@@ -89,13 +89,19 @@ export async function createLocalBroker(options: {
     const preferred = required ?? options.ports?.[name];
     return preferred !== undefined && (await isFree(preferred)) ? preferred : freePort();
   };
-  const ports = { amqp: await pick('amqp'), amqps: await pick('amqps'), management: await pick('management'), dist: await pick('dist') };
+  const ports = {
+    amqp: await pick('amqp'), amqps: await pick('amqps'), management: await pick('management'),
+    managementTls: await pick('managementTls'), dist: await pick('dist'),
+  };
   const certs = generateCerts(join(dir, 'certs'));
   const nodeName = `rabbit-tutorials-${ports.amqp}@localhost`;
   mkdirSync(join(dir, 'mnesia'));
   mkdirSync(join(dir, 'log'));
   mkdirSync(join(dir, 'conf.d'));
-  const listeners = { amqpPort: ports.amqp, amqpsPort: ports.amqps, managementPort: ports.management, certDir: certs.dir, loopbackOnly: true };
+  const listeners = {
+    amqpPort: ports.amqp, amqpsPort: ports.amqps, managementPort: ports.management, managementTlsPort: ports.managementTls,
+    certDir: certs.dir, loopbackOnly: true,
+  };
   for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content);
   for (const [name, content] of Object.entries(options.layers?.(dir) ?? {})) writeFileSync(join(dir, 'conf.d', name), content);
   // Read last, so these win over any layer.

@@ -1,9 +1,15 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { loadConfig } from '@rabbit-tutorials/connection';
+
 /** Where the management HTTP API is and who to log in as (the password is never printed). */
 export interface ManagementTarget {
   /** e.g. http://localhost:15672 */
   url: string;
   username: string;
   password: string;
+  /** For https: the CA to trust (else the system's) and whether to verify the certificate. */
+  tls?: { ca?: Buffer; verify: boolean };
 }
 
 export class ManagementError extends Error {
@@ -13,17 +19,16 @@ export class ManagementError extends Error {
   }
 }
 
-/** Reads RABBITMQ_MANAGEMENT_URL (user and password may be in it), else http://RABBITMQ_HOST:15672 as RABBITMQ_USER. */
+/**
+ * The management API of the broker the apps use, as their user: RABBITMQ_MANAGEMENT_URL (user and
+ * password may be in it), else https://<host>:15671 when AMQP uses TLS (same CA and verify settings),
+ * else http://<host>:15672. The password is never sent over plain http to another host unless
+ * RABBITMQ_MANAGEMENT_URL asks for http.
+ */
 export function managementFromEnv(env: Record<string, string | undefined> = process.env): ManagementTarget {
+  const config = loadConfig(env);
+  const tls = config.tls && { ca: config.tls.ca, verify: config.tls.verify };
   const raw = env.RABBITMQ_MANAGEMENT_URL?.trim();
-  let amqp: URL | undefined;
-  try {
-    amqp = env.RABBITMQ_URL ? new URL(env.RABBITMQ_URL) : undefined;
-  } catch {
-    amqp = undefined;
-  }
-  const username = amqp?.username ? decodeURIComponent(amqp.username) : (env.RABBITMQ_USER?.trim() || 'guest');
-  const password = amqp?.password ? decodeURIComponent(amqp.password) : (env.RABBITMQ_PASSWORD || 'guest');
   if (raw) {
     let url: URL;
     try {
@@ -31,15 +36,19 @@ export function managementFromEnv(env: Record<string, string | undefined> = proc
     } catch {
       throw new ManagementError('RABBITMQ_MANAGEMENT_URL is not a valid http(s):// URL');
     }
-    const target = {
+    return {
       url: `${url.protocol}//${url.host}${url.pathname.replace(/\/$/, '')}`,
-      username: url.username ? decodeURIComponent(url.username) : username,
-      password: url.password ? decodeURIComponent(url.password) : password,
+      username: url.username ? decodeURIComponent(url.username) : config.username,
+      password: url.password ? decodeURIComponent(url.password) : config.password,
+      tls,
     };
-    return target;
   }
-  const host = amqp?.hostname || env.RABBITMQ_HOST?.trim() || 'localhost';
-  return { url: `http://${host}:15672`, username, password };
+  const host = config.hostname.includes(':') ? `[${config.hostname}]` : config.hostname;
+  if (!tls && !/^(localhost|127\.[\d.]+|::1)$/.test(config.hostname)) {
+    throw new ManagementError(`not sending the password over plain http to ${config.hostname}: set RABBITMQ_MANAGEMENT_URL ` +
+      `(https://${host}:15671, or http://${host}:15672 to accept it)`);
+  }
+  return { url: tls ? `https://${host}:15671` : `http://${host}:15672`, username: config.username, password: config.password, tls };
 }
 
 export interface QueueInfo {
@@ -87,34 +96,30 @@ export class Management {
   constructor(readonly target: ManagementTarget) {}
 
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    const auth = Buffer.from(`${this.target.username}:${this.target.password}`).toString('base64');
-    let response: Response;
-    // A timer of our own, cleared when done: AbortSignal.timeout would keep the process alive for 15 s.
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(new Error('timed out after 15 s')), 15_000).unref();
-    try {
-      response = await fetch(`${this.target.url}/api${path}`, {
+    const url = new URL(`${this.target.url}/api${path}`);
+    const https = url.protocol === 'https:';
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = (https ? httpsRequest : httpRequest)(url, {
         method,
-        headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: abort.signal,
+        headers: { authorization: `Basic ${Buffer.from(`${this.target.username}:${this.target.password}`).toString('base64')}`, 'content-type': 'application/json' },
+        timeout: 15_000,
+        ...(https && { ca: this.target.tls?.ca, rejectUnauthorized: this.target.tls?.verify ?? true }),
+      }, (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ status: response.statusCode ?? 0, text }));
       });
-    } catch (err) {
-      // fetch hides the socket error in its cause (an AggregateError when several addresses failed).
-      const cause = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
-      const code = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (err as Error).message;
-      throw new ManagementError(`cannot reach the management API at ${this.target.url} (${code}): is the rabbitmq_management plugin on?`);
-    } finally {
-      clearTimeout(timer);
-    }
-    if (response.status === 401) {
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out after 15 s'), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    }).catch((err: NodeJS.ErrnoException) => {
+      const code = err.code ?? err.message;
+      const hint = /CERT|TLS|SSL/.test(code) ? 'set RABBITMQ_SSL_CA to the CA that signed its certificate' : 'is the rabbitmq_management plugin on?';
+      throw new ManagementError(`cannot reach the management API at ${this.target.url} (${code}): ${hint}`);
+    });
+    if (status === 401) {
       throw new ManagementError(`the management API at ${this.target.url} refused user "${this.target.username}" (401): wrong password or no management tag`, 401);
     }
-    if (!response.ok) {
-      const text = await response.text();
-      throw new ManagementError(`${method} ${path} failed: ${response.status} ${text.slice(0, 300)}`, response.status);
-    }
-    const text = await response.text();
+    if (status < 200 || status >= 300) throw new ManagementError(`${method} ${path} failed: ${status} ${text.slice(0, 300)}`, status);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { managementFromEnv } from '@rabbit-tutorials/management';
 import { broker, eventually, freePort, publishConfirmed, runApp, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
@@ -40,5 +41,25 @@ describe('inspect', () => {
     const down = await runApp('inspect', 'inspect', ['queues'], { ...vhost.env, RABBITMQ_MANAGEMENT_URL: `http://127.0.0.1:${closed}` });
     expect(down.code).toBe(1);
     expect(down.stderr).toBe(`error: cannot reach the management API at http://127.0.0.1:${closed} (ECONNREFUSED): is the rabbitmq_management plugin on?`);
+  });
+
+  it('with AMQP over TLS it uses https, with the same CA; an untrusted certificate is one clear line', async (ctx) => {
+    const { tls } = broker();
+    if (!tls) return ctx.skip('the broker has no TLS listener');
+    const amqps = { RABBITMQ_URL: `amqps://guest:guest@${tls.host}:${tls.port}/${encodeURIComponent(vhost.name)}`, RABBITMQ_MANAGEMENT_URL: `https://${tls.host}:${tls.managementPort}` };
+    const ok = await runApp('inspect', 'inspect', ['exchanges'], { ...amqps, RABBITMQ_SSL_CA: tls.ca });
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toMatch(/^amq\.direct +direct/m);
+    const untrusted = await runApp('inspect', 'inspect', ['exchanges'], { ...amqps, RABBITMQ_SSL_CA: tls.otherCa });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toMatch(new RegExp(`^error: cannot reach the management API at https://${tls.host}:${tls.managementPort} \\(\\w+\\): set RABBITMQ_SSL_CA to the CA that signed its certificate$`));
+  });
+
+  it('never sends the password over plain http to another host unless asked to', () => {
+    expect(managementFromEnv({ RABBITMQ_URL: 'amqps://u:p@rabbit.example.com/' })).toMatchObject({ url: 'https://rabbit.example.com:15671', username: 'u', tls: { verify: true } });
+    expect(() => managementFromEnv({ RABBITMQ_URL: 'amqp://u:p@rabbit.example.com/' }))
+      .toThrow('not sending the password over plain http to rabbit.example.com: set RABBITMQ_MANAGEMENT_URL (https://rabbit.example.com:15671, or http://rabbit.example.com:15672 to accept it)');
+    expect(managementFromEnv({ RABBITMQ_URL: 'amqp://u:p@rabbit.example.com/', RABBITMQ_MANAGEMENT_URL: 'http://rabbit.example.com:15672' }).url).toBe('http://rabbit.example.com:15672');
+    expect(managementFromEnv({ RABBITMQ_HOST: 'localhost' }).url).toBe('http://localhost:15672');
   });
 });
