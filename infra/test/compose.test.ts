@@ -1,6 +1,6 @@
 // The compose setup, checked without Docker (the file's rules, its scripts, the broker's config and
 // users on a local node configured as the image would be) and, where Docker runs, brought up for real.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,29 +19,49 @@ type Service = {
 };
 type Compose = { services: Record<string, Service> };
 
-/** Compose's variable interpolation: ${VAR}, ${VAR:-default} (unset or empty), ${VAR-default} (unset). */
+/** Compose's variable interpolation: ${VAR}, ${VAR:-default} / ${VAR-default}, ${VAR:?error}. */
 function interpolate(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\{(\w+)(?:(:?)-([^}]*))?\}/g, (_, name: string, colon: string | undefined, fallback: string | undefined) => {
+  return text.replace(/\$\{(\w+)(?:(:?)([-?])([^}]*))?\}/g, (_, name: string, colon: string | undefined, op: string | undefined, arg: string | undefined) => {
     const value = env[name];
-    if (fallback === undefined) return value ?? '';
-    return value === undefined || (colon && value === '') ? fallback : value;
+    const unset = value === undefined || (colon === ':' && value === '');
+    if (op === '?' && unset) throw new Error(`${name}: ${arg}`);
+    if (op === '-' && unset) return arg!;
+    return value ?? '';
   });
 }
 
-function composeFile(file: string, env: Record<string, string> = {}): Compose {
+/** KEY=VALUE lines of an env file. */
+function readEnv(file: string): Record<string, string> {
+  return Object.fromEntries(readFileSync(file, 'utf8').split('\n').filter((line) => /^\w+=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+}
+
+/** infra/make-env.mjs run into `out`, as a user runs it (default out: infra/). */
+function makeEnv(out: string): void {
+  execFileSync(process.execPath, [join(INFRA, 'make-env.mjs'), '--out', out], { stdio: 'ignore' });
+}
+/** The variable holding a user's password: task-queue → TASK_QUEUE_PASSWORD. */
+const variable = (user: string) => `${user.toUpperCase().replace(/-/g, '_')}_PASSWORD`;
+const SECRETS = mkdtempSync(join(tmpdir(), 'compose-secrets-'));
+makeEnv(SECRETS);
+const secrets = readEnv(join(SECRETS, '.env'));
+
+function composeFile(file: string, env: Record<string, string> = secrets): Compose {
   return parse(interpolate(readFileSync(join(INFRA, file), 'utf8'), env), { merge: true }) as Compose;
 }
 
 const compose = composeFile('docker-compose.yml');
 const tls = composeFile('docker-compose.tls.yml');
-const definitions = JSON.parse(readFileSync(join(INFRA, 'rabbitmq/definitions.json'), 'utf8')) as {
-  users: { name: string; password_hash: string; tags: string[] }[];
+type Definitions = {
+  users: { name: string; password_hash?: string; tags: string[] }[];
   vhosts: { name: string }[];
   permissions: { user: string; vhost: string; configure: string; write: string; read: string }[];
 };
-/** What the docs tell users to put in .env for the programs on their machine (KEY=VALUE lines). */
-const hostEnv: Record<string, string> = Object.fromEntries(readFileSync(join(INFRA, 'compose.env'), 'utf8').split('\n')
-  .filter((line) => /^\w+=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+/** The committed definitions (no passwords) and the ones make-env.mjs made from them (with hashes). */
+const template = JSON.parse(readFileSync(join(INFRA, 'rabbitmq/definitions.json'), 'utf8')) as Definitions;
+const definitions = JSON.parse(readFileSync(join(SECRETS, 'rabbitmq/definitions.local.json'), 'utf8')) as Definitions;
+/** What the docs tell users to put in .env for the programs on their machine. */
+const hostEnv = readEnv(join(SECRETS, 'host.env'));
 const appServices = Object.entries(compose.services).filter(([name]) => name !== 'rabbitmq');
 
 /** Every program of every pattern app: its nx targets that run a src/<role>.ts. */
@@ -62,18 +82,34 @@ describe('infra/docker-compose.yml', () => {
     const rabbit = compose.services.rabbitmq!;
     expect(rabbit.image).toMatch(/^rabbitmq:4\.\d+-management$/);
     expect(rabbit.healthcheck?.test.join(' ')).toMatch(/rabbitmq-diagnostics/);
-    for (const file of ['rabbitmq.conf', 'definitions.json']) {
-      expect(rabbit.volumes!.some((v) => v.startsWith(`./rabbitmq/${file}:`))).toBe(true);
-      expect(existsSync(join(INFRA, 'rabbitmq', file))).toBe(true);
-    }
+    expect(rabbit.volumes).toContain('./rabbitmq/rabbitmq.conf:/etc/rabbitmq/conf.d/90-tutorials.conf:ro');
+    expect(rabbit.volumes).toContain('./rabbitmq/definitions.local.json:/etc/rabbitmq/definitions.json:ro');
+  });
+
+  it('has no password in the repository: each comes from infra/.env, made by make-env.mjs with random values', () => {
+    expect(template.users.filter((u) => u.password_hash)).toEqual([]);
+    const text = readFileSync(join(INFRA, 'docker-compose.yml'), 'utf8');
+    expect(text).not.toMatch(/demo-password/);
+    expect(() => composeFile('docker-compose.yml', {})).toThrow(/_PASSWORD: run node infra\/make-env\.mjs first/);
+    for (const [, service] of appServices) expect(service.environment!.RABBITMQ_PASSWORD).toBe(secrets[variable(service.environment!.RABBITMQ_USER!)]);
+    // Private files; every user gets its own password, another run keeps them, a fresh setup gets new ones.
+    for (const file of ['.env', 'host.env']) expect(statSync(join(SECRETS, file)).mode & 0o777).toBe(0o600);
+    expect(new Set(Object.values(secrets)).size).toBe(template.users.length);
+    makeEnv(SECRETS);
+    expect(readEnv(join(SECRETS, '.env'))).toEqual(secrets);
+    const other = mkdtempSync(join(tmpdir(), 'compose-secrets-'));
+    makeEnv(other);
+    expect(readEnv(join(other, '.env')).ADMIN_PASSWORD).not.toBe(secrets.ADMIN_PASSWORD);
+    rmSync(other, { recursive: true, force: true });
+    for (const user of definitions.users) expect(passwordMatches(user.password_hash!, secrets[variable(user.name)]!), user.name).toBe(true);
   });
 
   it('publishes the broker on 127.0.0.1 only, on ports a user can move (empty: any free port)', () => {
     expect(compose.services.rabbitmq!.ports).toEqual(['127.0.0.1:5672:5672', '127.0.0.1:15672:15672']);
     expect(tls.services.rabbitmq!.ports).toEqual(['127.0.0.1:5671:5671']);
-    const moved = composeFile('docker-compose.yml', { BROKER_AMQP_PORT: '5673', BROKER_MANAGEMENT_PORT: '', BROKER_BIND: '0.0.0.0' });
+    const moved = composeFile('docker-compose.yml', { ...secrets, BROKER_AMQP_PORT: '5673', BROKER_MANAGEMENT_PORT: '', BROKER_BIND: '0.0.0.0' });
     expect(moved.services.rabbitmq!.ports).toEqual(['0.0.0.0:5673:5672', '0.0.0.0::15672']);
-    expect(composeFile('docker-compose.tls.yml', { BROKER_AMQPS_PORT: '' }).services.rabbitmq!.ports).toEqual(['127.0.0.1::5671']);
+    expect(composeFile('docker-compose.tls.yml', { ...secrets, BROKER_AMQPS_PORT: '' }).services.rabbitmq!.ports).toEqual(['127.0.0.1::5671']);
     for (const [name, service] of appServices) expect(service.ports, name).toBeUndefined();
   });
 
@@ -100,7 +136,7 @@ describe('infra/docker-compose.yml', () => {
     expect(env).toMatchObject({ RABBITMQ_HOST: 'rabbitmq', RABBITMQ_VHOST: 'tutorials' });
     const user = definitions.users.find((u) => u.name === env.RABBITMQ_USER);
     expect(user, `user ${env.RABBITMQ_USER} in definitions.json`).toBeDefined();
-    expect(passwordMatches(user!.password_hash, env.RABBITMQ_PASSWORD!)).toBe(true);
+    expect(passwordMatches(user!.password_hash!, env.RABBITMQ_PASSWORD!)).toBe(true);
     expect(definitions.permissions.find((p) => p.user === env.RABBITMQ_USER)).toMatchObject({ vhost: 'tutorials' });
     expect(env.RABBITMQ_USER).not.toBe('guest');
     for (const arg of service.command!) if (arg.startsWith('apps/') || arg.startsWith('infra/')) expect(existsSync(join(ROOT, arg)), arg).toBe(true);
@@ -188,14 +224,14 @@ describe.skipIf(Boolean(noLocalNode))(`the compose broker's config and users, on
       // Only the path differs from the container's.
       '95-paths.conf': `definitions.local.path = ${dir}/definitions.json\n`,
     }), {
-      files: { 'definitions.json': readFileSync(join(INFRA, 'rabbitmq/definitions.json'), 'utf8') },
+      files: { 'definitions.json': readFileSync(join(SECRETS, 'rabbitmq/definitions.local.json'), 'utf8') },
       admin: { username: hostEnv.RABBITMQ_USER!, password: hostEnv.RABBITMQ_PASSWORD! },
     });
     endpoint = { port: node.spec.ports.amqp, managementUrl: `http://127.0.0.1:${node.spec.ports.management}` };
   }, 120_000);
   afterAll(() => node?.stop());
 
-  /** infra/compose.env as a user has it, with this node's ports for localhost:5672 and :15672. */
+  /** infra/host.env as a user has it, with this node's ports for localhost:5672 and :15672. */
   const documented = () => ({
     ...hostEnv, RABBITMQ_PORT: String(endpoint.port), RABBITMQ_MANAGEMENT_URL: endpoint.managementUrl, RABBITMQ_CONNECTION_ATTEMPTS: '1',
   });
@@ -205,10 +241,10 @@ describe.skipIf(Boolean(noLocalNode))(`the compose broker's config and users, on
     expect(String(err)).toMatch(/ACCESS_REFUSED|403/);
   });
 
-  it('the programs on the host run with the settings of infra/compose.env, inspect included', async () => {
+  it('the programs on the host run with the settings of infra/host.env, inspect included', async () => {
     expect(hostEnv).toMatchObject({ RABBITMQ_HOST: 'localhost', RABBITMQ_PORT: '5672', RABBITMQ_MANAGEMENT_URL: 'http://localhost:15672' });
     const user = definitions.users.find((u) => u.name === hostEnv.RABBITMQ_USER)!;
-    expect(passwordMatches(user.password_hash, hostEnv.RABBITMQ_PASSWORD!)).toBe(true);
+    expect(passwordMatches(user.password_hash!, hostEnv.RABBITMQ_PASSWORD!)).toBe(true);
     const receiver = startApp('hello', 'receive', [], documented());
     await receiver.waitFor(/Waiting for messages/);
     expect((await runApp('hello', 'send', ['from the host'], documented())).code).toBe(0);
@@ -255,6 +291,8 @@ describe('docker compose up (needs a Docker engine and Compose v2)', async () =>
   const skip = 'missing' in compose2 ? ` (skipped: ${compose2.missing})` : '';
   it.skipIf(Boolean(skip))(`brings every service up; hello flows between services and from the host${skip}`, async () => {
     const { DockerComposeEnvironment, Wait } = await import('testcontainers');
+    makeEnv(INFRA); // what the README says to run first (keeps existing passwords)
+    const infraHost = readEnv(join(INFRA, 'host.env'));
     // Any free host ports, so a broker already on 5672/15672 does not matter.
     const environment = await new DockerComposeEnvironment(INFRA, 'docker-compose.yml')
       .withEnvironment({ BROKER_AMQP_PORT: '', BROKER_MANAGEMENT_PORT: '' })
@@ -264,7 +302,7 @@ describe('docker compose up (needs a Docker engine and Compose v2)', async () =>
       .up();
     try {
       const rabbit = environment.getContainer('rabbitmq-1');
-      const host = { ...hostEnv, RABBITMQ_HOST: rabbit.getHost(), RABBITMQ_PORT: String(rabbit.getMappedPort(5672)),
+      const host = { ...infraHost, RABBITMQ_HOST: rabbit.getHost(), RABBITMQ_PORT: String(rabbit.getMappedPort(5672)),
         RABBITMQ_MANAGEMENT_URL: `http://${rabbit.getHost()}:${rabbit.getMappedPort(15672)}` };
       const fromHost = await runApp('hello', 'send', ['from the host'], host);
       expect(fromHost.code, fromHost.stderr).toBe(0);

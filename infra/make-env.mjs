@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Makes the secrets of the docker compose setup: a random password for every user, and the files that
+// carry them. Run it once before `docker compose up`; run again, it keeps the passwords it made.
+//   infra/.env                               compose reads it: ADMIN_PASSWORD, HELLO_PASSWORD, ...
+//   infra/host.env                           the programs on this machine: cp infra/host.env .env
+//   infra/rabbitmq/definitions.local.json    definitions.json with each user's password hash
+// Usage: node infra/make-env.mjs [--out DIR]   (default: infra/, the folder of this script)
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const infra = dirname(fileURLToPath(import.meta.url));
+const outIndex = process.argv.indexOf('--out');
+const out = outIndex > 0 ? process.argv[outIndex + 1] : infra;
+const definitions = JSON.parse(readFileSync(join(infra, 'rabbitmq/definitions.json'), 'utf8'));
+
+/** The variable holding a user's password: hello → HELLO_PASSWORD, task-queue → TASK_QUEUE_PASSWORD. */
+const variable = (user) => `${user.toUpperCase().replace(/-/g, '_')}_PASSWORD`;
+
+// Keep the passwords of an earlier run, so running it again does not lock running services out.
+const envFile = join(out, '.env');
+const known = existsSync(envFile)
+  ? Object.fromEntries(readFileSync(envFile, 'utf8').split('\n').filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+  : {};
+const passwords = Object.fromEntries(definitions.users.map((u) => [u.name, known[variable(u.name)] || randomBytes(18).toString('base64url')]));
+
+/** RabbitMQ's rabbit_password_hashing_sha256: base64(salt + sha256(salt + password)). */
+const hash = (password) => {
+  const salt = randomBytes(4);
+  return Buffer.concat([salt, createHash('sha256').update(Buffer.concat([salt, Buffer.from(password)])).digest()]).toString('base64');
+};
+
+mkdirSync(join(out, 'rabbitmq'), { recursive: true });
+const lines = (entries) => `${entries.map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
+writeFileSync(envFile, '# Made by infra/make-env.mjs: the passwords of the compose users. Keep it private.\n' +
+  lines(definitions.users.map((u) => [variable(u.name), passwords[u.name]])), { mode: 0o600 });
+writeFileSync(join(out, 'host.env'), '# Made by infra/make-env.mjs: the programs on this machine against the compose broker (cp infra/host.env .env).\n' +
+  lines([['RABBITMQ_HOST', 'localhost'], ['RABBITMQ_PORT', '5672'], ['RABBITMQ_VHOST', 'tutorials'], ['RABBITMQ_USER', 'tutorials'],
+    ['RABBITMQ_PASSWORD', passwords.tutorials], ['RABBITMQ_MANAGEMENT_URL', 'http://localhost:15672']]), { mode: 0o600 });
+const withHashes = { ...definitions, users: definitions.users.map((u) => ({ ...u, password_hash: hash(passwords[u.name]), hashing_algorithm: 'rabbit_password_hashing_sha256' })) };
+// Read by the broker in its container (another uid): readable, like the other files it is given.
+writeFileSync(join(out, 'rabbitmq/definitions.local.json'), `${JSON.stringify(withHashes, null, 2)}\n`, { mode: 0o644 });
+console.log(`wrote ${envFile}, ${join(out, 'host.env')} and ${join(out, 'rabbitmq/definitions.local.json')}`);
