@@ -51,6 +51,16 @@ describe('topic-logs', () => {
     expect(result.stderr).toContain(stderr);
   });
 
+  it('emit --help prints the usage and publishes nothing (not to the key "--help")', async () => {
+    const all = startApp('topic-logs', 'receive', ['#'], vhost.env);
+    await all.waitFor(/Waiting for logs/);
+    const help = await runApp('topic-logs', 'emit', ['--help'], vhost.env);
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringMatching(/^usage: emit /) });
+    await runApp('topic-logs', 'emit', ['after.help', 'marker'], vhost.env);
+    await all.waitFor(/after\.help:marker$/);
+    expect(all.matching(/^ \[x\]/)).toEqual([' [x] after.help:marker']);
+  });
+
   it('receive without binding keys: usage, exit 2', async () => {
     const result = await runApp('topic-logs', 'receive', [], vhost.env);
     expect(result.code).toBe(2);

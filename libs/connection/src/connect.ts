@@ -50,14 +50,23 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   const onError = (err: unknown) => log(`connection error: ${explain(err, config).message}`); // unhandled, it would crash the process
   if (!options.setup) {
     for (let attempt = 1; ; attempt++) {
+      // amqplib's timeout is for a silent socket; this one bounds the whole TCP + TLS + AMQP handshake.
+      const opening = amqplib.connect(url, socket);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error('handshake timed out'), { code: 'ETIMEDOUT' })), config.connectTimeoutMs);
+      });
       try {
-        return (await amqplib.connect(url, socket)).on('error', onError);
+        return (await Promise.race([opening, deadline])).on('error', onError);
       } catch (err) {
+        opening.then((late) => late.close(), () => undefined).catch(() => undefined); // if it ever opens
         const error = explain(err, config);
         if (error.fatal || attempt >= config.connectionAttempts) throw error;
         const delay = Math.min(30_000, config.retryDelayMs * 2 ** (attempt - 1));
         log(`connection attempt ${attempt}/${config.connectionAttempts} failed: ${error.message}; retrying in ${delay} ms`);
         await new Promise((resolve) => setTimeout(resolve, delay));
+      } finally {
+        clearTimeout(timer);
       }
     }
   }

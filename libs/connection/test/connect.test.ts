@@ -106,6 +106,25 @@ describe('connect', () => {
     }
   });
 
+  it('bounds the whole handshake by RABBITMQ_CONNECT_TIMEOUT_MS, even against a server that trickles bytes', async () => {
+    // Sends the start of an AMQP frame, then one byte now and then: a socket that is never idle.
+    const trickle = createServer((socket) => {
+      socket.write(Buffer.from([1]));
+      const timer = setInterval(() => socket.write(Buffer.from([0])), 200);
+      socket.on('close', () => clearInterval(timer)).on('error', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => trickle.listen(0, '127.0.0.1', resolve));
+    const { port } = trickle.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const err = await failure(connect({ config: loadConfig({ RABBITMQ_URL: `amqp://127.0.0.1:${port}/`, RABBITMQ_CONNECT_TIMEOUT_MS: '1000', RABBITMQ_CONNECTION_ATTEMPTS: '1' }) }));
+      expect(err.message).toMatch(/^timed out connecting to the broker at amqp:\/\/guest@127\.0\.0\.1:\d+\/%2F/);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      trickle.close();
+    }
+  });
+
   it('explains a 406 inequivalent redeclare: queue, argument, and what to do', async () => {
     const connection = await vhost.connect();
     const channel = await connection.createChannel();
