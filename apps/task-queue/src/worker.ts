@@ -18,7 +18,7 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]', async
   const prefetch = intOption('prefetch', values.prefetch, 1, 1, 65535);
   const dotMs = intOption('dot-ms', values['dot-ms'], 1000, 0, 3_600_000);
   const maxDeliveries = intOption('max-deliveries', values['max-deliveries'], 5, 1, 1000);
-  const say = values.quiet ? () => undefined : console.log; // --quiet: no line per task (high rates)
+  const say = values.quiet ? undefined : console.log; // --quiet: no line per task (high rates); say?.() then skips its arguments too
   const working = new Set<Promise<void>>();
   let channel: ConfirmChannel;
   let consumerTag: string;
@@ -54,10 +54,10 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]', async
     } catch (err) {
       return deadLetter(channel, message, (err as Error).message);
     }
-    say(` [x] Received ${printable(task)}${message.fields.redelivered ? ' (redelivered)' : ''}`); // escaped, cut: anyone's text
+    say?.(` [x] Received ${printable(task)}${message.fields.redelivered ? ' (redelivered)' : ''}`); // escaped, cut: anyone's text
     const workMs = (task.split('.').length - 1) * dotMs;
     if (workMs > 0) await new Promise((resolve) => setTimeout(resolve, workMs));
-    say(` [x] Done ${printable(task)}`);
+    say?.(` [x] Done ${printable(task)}`);
     channel.ack(message);
   }
 
