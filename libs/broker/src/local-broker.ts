@@ -82,7 +82,6 @@ export async function createLocalBroker(options: {
   /** Who readiness checks log in as when the layers define users (default guest). */
   admin?: { username: string; password: string };
 } = {}): Promise<LocalBrokerSpec> {
-  const dir = mkdtempSync(join(tmpdir(), 'rabbit-tutorials-broker-'));
   const pick = async (name: keyof LocalBrokerSpec['ports']) => {
     const required = options.requiredPorts?.[name];
     if (required !== undefined && !(await isFree(required))) throw new Error(`port ${required} (${name}) is in use`);
@@ -93,6 +92,8 @@ export async function createLocalBroker(options: {
     amqp: await pick('amqp'), amqps: await pick('amqps'), management: await pick('management'),
     managementTls: await pick('managementTls'), dist: await pick('dist'),
   };
+  // Made once the ports are settled: a taken required port leaves nothing behind.
+  const dir = mkdtempSync(join(tmpdir(), 'rabbit-tutorials-broker-'));
   const certs = generateCerts(join(dir, 'certs'));
   const nodeName = `rabbit-tutorials-${ports.amqp}@localhost`;
   mkdirSync(join(dir, 'mnesia'));
