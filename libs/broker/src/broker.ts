@@ -1,8 +1,9 @@
 import { loadConfig } from '@rabbit-tutorials/connection';
 import { managementFromEnv } from '@rabbit-tutorials/management';
 import { dockerAvailable, restartDockerBroker, startDockerBroker, urlHost } from './docker-broker.js';
+import type { CertFiles } from './certs.js';
 import type { Endpoint } from './ready.js';
-import { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, type LocalBrokerSpec, restartLocalBroker, startLocalBroker } from './local-broker.js';
+import { destroyLocalBroker, hasLocalRabbitmq, launchLocalBroker, type LocalBrokerSpec, restartLocalBroker } from './local-broker.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,13 +93,7 @@ function fromEnvironment(): BrokerInfo {
 }
 
 async function startLocal(options: { failIfNoPeerCert?: boolean }): Promise<StartedBroker> {
-  const spec = await createLocalBroker(options);
-  try {
-    await startLocalBroker(spec);
-  } catch (err) {
-    await destroyLocalBroker(spec);
-    throw err;
-  }
+  const spec = await launchLocalBroker(options);
   const { certs, ports } = spec;
   return {
     info: {
@@ -106,10 +101,7 @@ async function startLocal(options: { failIfNoPeerCert?: boolean }): Promise<Star
       description: `a private rabbitmq-server node ${spec.nodeName} (AMQP ${ports.amqp}, AMQPS ${ports.amqps}, management ${ports.management})`,
       hostname: '127.0.0.1', port: ports.amqp, username: 'guest', password: 'guest',
       managementUrl: `http://127.0.0.1:${ports.management}`,
-      tls: {
-        host: 'localhost', port: ports.amqps, managementPort: ports.managementTls, ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey,
-        otherCa: certs.otherCa, otherClientCert: certs.otherClientCert, otherClientKey: certs.otherClientKey,
-      },
+      tls: tlsInfo('localhost', ports, certs),
       restart: { kind: 'local', spec },
     },
     stop: () => destroyLocalBroker(spec),
@@ -132,10 +124,7 @@ async function startDocker(options: { failIfNoPeerCert?: boolean }, say: (line: 
       description: `a Docker container (${urlHost(endpoint.host)}: AMQP ${ports.amqp}, AMQPS ${ports.amqps}, management ${ports.management})`,
       hostname: endpoint.host, port: ports.amqp, username: 'guest', password: 'guest',
       managementUrl: endpoint.managementUrl,
-      tls: {
-        host: endpoint.host, port: ports.amqps, managementPort: ports.managementTls, ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey,
-        otherCa: certs.otherCa, otherClientCert: certs.otherClientCert, otherClientKey: certs.otherClientKey,
-      },
+      tls: tlsInfo(endpoint.host, ports, certs),
       restart: { kind: 'docker', containerId: broker.containerId, endpoint },
     },
     stop: async () => {
@@ -143,6 +132,12 @@ async function startDocker(options: { failIfNoPeerCert?: boolean }, say: (line: 
       rmSync(certDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The TLS listeners of a broker the harness started, and the certificates made for it. */
+function tlsInfo(host: string, ports: { amqps: number; managementTls: number }, certs: CertFiles): BrokerInfo['tls'] {
+  const { ca, clientCert, clientKey, otherCa, otherClientCert, otherClientKey } = certs;
+  return { host, port: ports.amqps, managementPort: ports.managementTls, ca, clientCert, clientKey, otherCa, otherClientCert, otherClientKey };
 }
 
 /** The AMQP URL of the broker for a vhost, as its administrator (or the given user). */

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RABBITMQ_IMAGE } from './docker-broker.js';
-import { createLocalBroker, destroyLocalBroker, type LocalBrokerSpec, startLocalBroker } from './local-broker.js';
+import { destroyLocalBroker, launchLocalBroker, type LocalBrokerSpec } from './local-broker.js';
 
 /** The official image's own conf.d, restated in fixtures/: what any config we give a container is layered on. */
 export function imageConfD(): Record<string, string> {
@@ -18,12 +18,6 @@ export async function startLikeImage(
   layers: (dir: string) => Record<string, string>,
   options: { files?: Record<string, string>; admin?: { username: string; password: string } } = {},
 ): Promise<{ spec: LocalBrokerSpec; stop: () => Promise<void> }> {
-  const spec = await createLocalBroker({ ...options, layers: (dir) => ({ ...imageConfD(), ...layers(dir) }) });
-  try {
-    await startLocalBroker(spec);
-  } catch (err) {
-    await destroyLocalBroker(spec);
-    throw err;
-  }
+  const spec = await launchLocalBroker({ ...options, layers: (dir) => ({ ...imageConfD(), ...layers(dir) }) });
   return { spec, stop: () => destroyLocalBroker(spec) };
 }

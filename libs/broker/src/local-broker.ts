@@ -146,6 +146,18 @@ function logTail(spec: LocalBrokerSpec): string {
   return files.filter(existsSync).map((f) => readFileSync(f, 'utf8').split('\n').slice(-15).join('\n')).join('\n');
 }
 
+/** createLocalBroker, then startLocalBroker; a node that does not come up is removed again. */
+export async function launchLocalBroker(options: Parameters<typeof createLocalBroker>[0] = {}): Promise<LocalBrokerSpec> {
+  const spec = await createLocalBroker(options);
+  try {
+    await startLocalBroker(spec);
+  } catch (err) {
+    await destroyLocalBroker(spec);
+    throw err;
+  }
+  return spec;
+}
+
 /** Where a node's clients find it, as the guest administrator. */
 export function localEndpoint(spec: LocalBrokerSpec): Endpoint {
   return {

@@ -142,6 +142,11 @@ export function describeTarget(config: RabbitConfig): string {
   return `${config.tls ? 'amqps' : 'amqp'}://${encodeURIComponent(config.username)}@${host}:${config.port}/${encodeURIComponent(config.vhost)}`;
 }
 
+/** Is this host this machine (localhost, 127.x.x.x, ::1)? Credentials sent there stay on the machine. */
+export function isLoopback(host: string): boolean {
+  return /^(localhost|127\.[\d.]+|::1)$/.test(host);
+}
+
 /** Redacts the password in any amqp(s) or http(s) URI found in a text (up to the last @ of its user part). */
 export function redact(text: string): string {
   return text.replace(/(\b(?:amqps?|https?):\/\/[^:/@\s]*:)[^\s/]*@/g, '$1***@');

@@ -1,6 +1,6 @@
 // Broker and network errors as one line that says what went wrong and what to do. Broker replies keep
 // their code and name (e.g. 406 PRECONDITION_FAILED) so they can be searched for.
-import { redact } from './config.js';
+import { isLoopback, redact } from './config.js';
 
 /** A failure already explained in one line for the user (no stack trace needed). */
 export class BrokerError extends Error {
@@ -78,7 +78,7 @@ function describeReply({ code, text }: { code: number; text: string }, ctx: Erro
   const grant = `rabbitmqctl set_permissions -p ${shellQuote(vhost)} ${ctx.user ?? 'USER'} '.*' '.*' '.*'`;
   if (code === 403 && /Login was refused/.test(text)) {
     // The broker gives guest the same answer from another host (loopback_users) as for a wrong password.
-    const remoteGuest = user === 'guest' && ctx.host && !/^(localhost|127\.[\d.]+|::1)$/.test(ctx.host);
+    const remoteGuest = user === 'guest' && ctx.host && !isLoopback(ctx.host);
     const why = remoteGuest ? 'guest may only connect from localhost: set RABBITMQ_USER and RABBITMQ_PASSWORD to a user of that broker' : 'wrong user name or password';
     return `access refused: user "${user}" could not log in${ctx.target ? ` to ${ctx.target}` : ''}: ${why} ${tag}`;
   }

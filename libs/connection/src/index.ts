@@ -1,4 +1,4 @@
-export { ConfigError, describeTarget, loadConfig, redact } from './config.js';
+export { ConfigError, describeTarget, isLoopback, loadConfig, redact } from './config.js';
 export type { RabbitConfig, TlsConfig } from './config.js';
 export { connect, explain } from './connect.js';
 export type { ConnectOptions } from './connect.js';

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { loadConfig } from '@rabbit-tutorials/connection';
+import { isLoopback, loadConfig } from '@rabbit-tutorials/connection';
 
 /** Where the management HTTP API is and who to log in as (the password is never printed). */
 export interface ManagementTarget {
@@ -44,7 +44,7 @@ export function managementFromEnv(env: Record<string, string | undefined> = proc
     };
   }
   const host = config.hostname.includes(':') ? `[${config.hostname}]` : config.hostname;
-  if (!tls && !/^(localhost|127\.[\d.]+|::1)$/.test(config.hostname)) {
+  if (!tls && !isLoopback(config.hostname)) {
     throw new ManagementError(`not sending the password over plain http to ${config.hostname}: set RABBITMQ_MANAGEMENT_URL ` +
       `(https://${host}:15671, or http://${host}:15672 to accept it)`);
   }

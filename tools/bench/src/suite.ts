@@ -93,19 +93,23 @@ main('bench', async () => {
     const drained = async (q: string) => {
       while ((await admin.checkQueue(q)).messageCount > 0) await new Promise((resolve) => setTimeout(resolve, 2));
     };
+    /** A task-queue worker process (--quiet, output discarded), once consuming; resolves with how to stop it. */
+    const startWorker = async (args: string[]): Promise<() => Promise<void>> => {
+      const worker = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/apps/task-queue/src/worker.ts`, ...args, '--quiet'],
+        { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      // "connected to" is logged once setup has started consuming.
+      await new Promise<void>((resolve) => worker.stderr.on('data', (d: Buffer) => d.toString().includes('connected to') && resolve()));
+      return () => new Promise<void>((resolve) => worker.once('exit', () => resolve()).kill('SIGTERM'));
+    };
     const consumeRate = (prefetch: number, count: number) => async (ours: boolean) => {
       const q = await freshQueue('task_queue');
       await fill(q, count, 'task');
       if (ours) {
-        const worker = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/apps/task-queue/src/worker.ts`, '--prefetch', String(prefetch), '--dot-ms', '0', '--quiet'],
-          { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-        // "connected to" is logged once setup has started consuming.
-        await new Promise<void>((resolve) => worker.stderr.on('data', (d: Buffer) => d.toString().includes('connected to') && resolve()));
+        const stop = await startWorker(['--prefetch', String(prefetch), '--dot-ms', '0']);
         const started = performance.now();
         await drained(q);
         const rate = count / ((performance.now() - started) / 1000);
-        worker.kill('SIGTERM');
-        await new Promise((resolve) => worker.once('exit', resolve));
+        await stop();
         return rate;
       }
       const stop = await bareConsume(url, q, () => undefined, prefetch, 0);
@@ -127,11 +131,7 @@ main('bench', async () => {
       let stops: (() => Promise<unknown>)[];
       if (ours) {
         // A task of one dot is one unit of --dot-ms work.
-        const workers = Array.from({ length: n }, () => spawn(process.execPath,
-          ['--import', 'tsx', `${ROOT}/apps/task-queue/src/worker.ts`, '--dot-ms', String(WORK_MS), '--quiet'],
-          { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }));
-        await Promise.all(workers.map((w) => new Promise<void>((resolve) => w.stderr.on('data', (d: Buffer) => d.toString().includes('connected to') && resolve()))));
-        stops = workers.map((w) => () => (w.kill('SIGTERM'), new Promise((resolve) => w.once('exit', resolve))));
+        stops = await Promise.all(Array.from({ length: n }, () => startWorker(['--dot-ms', String(WORK_MS)])));
       } else {
         stops = await Promise.all(Array.from({ length: n }, () => bareConsume(url, q, () => undefined, 1, WORK_MS)));
       }
