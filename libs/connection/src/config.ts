@@ -1,5 +1,5 @@
 // Configuration from the environment: RABBITMQ_URL, or RABBITMQ_HOST, _PORT, _USER, _PASSWORD and
-// _VHOST; TLS (RABBITMQ_SSL*), heartbeat and retries. Every variable is listed in README.md.
+// _VHOST; TLS (RABBITMQ_SSL*), heartbeat, retries, queue type. Every variable is in docs/configuration.md.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -17,42 +17,43 @@ export interface RabbitConfig {
   hostname: string; port: number; username: string; password: string; vhost: string; tls?: TlsConfig;
   heartbeat: number; frameMax?: number; channelMax?: number; connectionName?: string;
   connectionAttempts: number; retryDelayMs: number; connectTimeoutMs: number;
+  /** How the tutorial queues are declared: quorum, or as the classic (pre-quorum) tutorials did. */
+  queueType: 'quorum' | 'classic';
 }
 
 type Env = Record<string, string | undefined>;
-const URL_QUERY_KEYS = ['heartbeat', 'connection_timeout', 'channel_max', 'frame_max'];
-const DISCRETE = ['RABBITMQ_HOST', 'RABBITMQ_PORT', 'RABBITMQ_USER', 'RABBITMQ_PASSWORD', 'RABBITMQ_VHOST'];
-const TLS_VARS = ['RABBITMQ_SSL_CA', 'RABBITMQ_SSL_CERT', 'RABBITMQ_SSL_KEY', 'RABBITMQ_SSL_PASSPHRASE', 'RABBITMQ_SSL_SERVERNAME', 'RABBITMQ_SSL_VERIFY'];
+// The names the classic tutorial programs use, accepted for the same settings.
+const ALIASES: Record<string, string> = {
+  RABBITMQ_HOST: 'RABBITMQ_MASTER_HOST', RABBITMQ_PORT: 'RABBITMQ_MASTER_PORT', RABBITMQ_USER: 'RABBITMQ_MASTER_USER', RABBITMQ_PASSWORD: 'RABBITMQ_MASTER_PASS',
+};
 
 /** Reads and validates RABBITMQ_* variables; throws ConfigError naming the first bad one. */
 export function loadConfig(env: Env = process.env): RabbitConfig {
-  const get = (name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
+  // The password is taken as written (not trimmed): spaces may be part of it.
+  const raw = (name: string) => (env[name]?.trim() ? (name.endsWith('PASS') || name.endsWith('PASSWORD') ? env[name] : env[name]!.trim()) : undefined);
+  const setName = (name: string) => [name, ALIASES[name]].find((n) => n && raw(n) !== undefined);
+  const get = (name: string) => {
+    const [value, alias] = [raw(name), ALIASES[name] && raw(ALIASES[name]!)];
+    if (value !== undefined && alias !== undefined && value !== alias) throw new ConfigError(`${name} and ${ALIASES[name]} are both set, to different values: unset one`);
+    return value ?? alias;
+  };
   const url = get('RABBITMQ_URL');
-  const both = url ? DISCRETE.filter((name) => get(name) !== undefined) : [];
+  const both = url ? ['RABBITMQ_HOST', 'RABBITMQ_PORT', 'RABBITMQ_USER', 'RABBITMQ_PASSWORD', 'RABBITMQ_VHOST'].map(setName).filter(Boolean) : [];
   if (both.length > 0) throw new ConfigError(`RABBITMQ_URL and ${both.join(', ')} are both set: use one or the other`);
   const config: RabbitConfig = {
-    hostname: 'localhost', port: 5672, username: 'guest', password: 'guest', vhost: '/', heartbeat: 60,
-    connectionAttempts: 5, retryDelayMs: 1000, connectTimeoutMs: 10_000,
+    hostname: get('RABBITMQ_HOST') ?? 'localhost', port: 5672, username: get('RABBITMQ_USER') ?? 'guest',
+    password: get('RABBITMQ_PASSWORD') ?? 'guest', vhost: get('RABBITMQ_VHOST') ?? '/', heartbeat: 60,
+    connectionAttempts: 5, retryDelayMs: 1000, connectTimeoutMs: 10_000, queueType: 'quorum',
   };
   if (url) fromUrl(url, config);
-  else {
-    config.hostname = get('RABBITMQ_HOST') ?? config.hostname;
-    config.port = intVar('RABBITMQ_PORT', get('RABBITMQ_PORT'), config.port, 1, 65535);
-    config.username = get('RABBITMQ_USER') ?? config.username;
-    // The password is taken as written (not trimmed): spaces may be part of it.
-    if (get('RABBITMQ_PASSWORD') !== undefined) config.password = env.RABBITMQ_PASSWORD!;
-    config.vhost = get('RABBITMQ_VHOST') ?? config.vhost;
-  }
 
   const sslFlag = get('RABBITMQ_SSL');
   const sslOn = sslFlag === undefined ? undefined : parseSwitch('RABBITMQ_SSL', sslFlag);
   if (url && config.tls && sslOn === false) throw new ConfigError('RABBITMQ_SSL is off but RABBITMQ_URL is amqps://: remove one');
   if (url && !config.tls && sslOn) throw new ConfigError('RABBITMQ_SSL is on but RABBITMQ_URL is amqp://: use amqps:// in the URL');
-  if (sslOn && !config.tls) {
-    config.tls = { verify: true };
-    if (get('RABBITMQ_PORT') === undefined) config.port = 5671;
-  }
-  const tlsVar = TLS_VARS.find((name) => get(name) !== undefined);
+  if (sslOn) config.tls = { verify: true };
+  if (!url) config.port = intVar(setName('RABBITMQ_PORT') ?? 'RABBITMQ_PORT', get('RABBITMQ_PORT'), config.tls ? 5671 : 5672, 1, 65535);
+  const tlsVar = Object.keys(env).find((name) => name.startsWith('RABBITMQ_SSL_') && get(name) !== undefined);
   if (config.tls) config.tls = readTls(get);
   else if (tlsVar) throw new ConfigError(`${tlsVar} is set but TLS is off: set RABBITMQ_SSL=on or use an amqps:// URL`);
 
@@ -61,6 +62,9 @@ export function loadConfig(env: Env = process.env): RabbitConfig {
   config.retryDelayMs = intVar('RABBITMQ_RETRY_DELAY_MS', get('RABBITMQ_RETRY_DELAY_MS'), 1000, 0, 600_000);
   config.connectTimeoutMs = intVar('RABBITMQ_CONNECT_TIMEOUT_MS', get('RABBITMQ_CONNECT_TIMEOUT_MS'), config.connectTimeoutMs, 1, 600_000);
   config.connectionName = get('RABBITMQ_CONNECTION_NAME');
+  const queueType = get('RABBITMQ_QUEUE_TYPE')?.toLowerCase() ?? 'quorum';
+  if (queueType !== 'quorum' && queueType !== 'classic') throw new ConfigError(`RABBITMQ_QUEUE_TYPE must be quorum or classic (got "${queueType}")`);
+  config.queueType = queueType;
   return config;
 }
 
@@ -83,7 +87,7 @@ function fromUrl(raw: string, config: RabbitConfig): void {
     else if (key === 'connection_timeout') config.connectTimeoutMs = intVar('RABBITMQ_URL connection_timeout', value, 0, 1, 600_000);
     else if (key === 'channel_max') config.channelMax = intVar('RABBITMQ_URL channel_max', value, 0, 0, 65535);
     else if (key === 'frame_max') config.frameMax = intVar('RABBITMQ_URL frame_max', value, 0, 4096, 2 ** 31 - 1);
-    else throw new ConfigError(`RABBITMQ_URL has unknown query parameter "${key}" (known: ${URL_QUERY_KEYS.join(', ')})`);
+    else throw new ConfigError(`RABBITMQ_URL has unknown query parameter "${key}" (known: heartbeat, connection_timeout, channel_max, frame_max)`);
   }
 }
 
@@ -97,20 +101,19 @@ function readTls(get: (name: string) => string | undefined): TlsConfig {
   if ((certFile === undefined) !== (keyFile === undefined)) {
     throw new ConfigError(`${certFile ? 'RABBITMQ_SSL_KEY' : 'RABBITMQ_SSL_CERT'} is missing: a client certificate needs both RABBITMQ_SSL_CERT and RABBITMQ_SSL_KEY`);
   }
-  if (caFile) tls.ca = readPem('RABBITMQ_SSL_CA', caFile, (pem) => new X509Certificate(pem));
-  if (certFile) tls.cert = readPem('RABBITMQ_SSL_CERT', certFile, (pem) => new X509Certificate(pem));
+  // Each file is read and parsed now, so a bad one is reported at startup, not as a TLS failure.
+  const readPem = (name: string, file: string, parse: (pem: Buffer) => unknown, what: string) => {
+    const pem = orFail(() => readFileSync(file), (err) => new ConfigError(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`));
+    orFail(() => parse(pem), () => new ConfigError(`${name}: ${file} is not a valid PEM ${what}`));
+    return pem;
+  };
+  if (caFile) tls.ca = readPem('RABBITMQ_SSL_CA', caFile, (pem) => new X509Certificate(pem), 'certificate');
+  if (certFile) tls.cert = readPem('RABBITMQ_SSL_CERT', certFile, (pem) => new X509Certificate(pem), 'certificate');
   if (keyFile) {
     tls.key = readPem('RABBITMQ_SSL_KEY', keyFile, (pem) => createPrivateKey({ key: pem, passphrase: tls.passphrase }),
-      tls.passphrase ? ' or RABBITMQ_SSL_PASSPHRASE is wrong' : '');
+      `private key${tls.passphrase ? ' or RABBITMQ_SSL_PASSPHRASE is wrong' : ''}`);
   }
   return tls;
-}
-
-/** Reads a PEM file and checks it parses now, so a bad file is reported at startup, not as a TLS failure. */
-function readPem(name: string, file: string, parse: (pem: Buffer) => unknown, hint = ''): Buffer {
-  const pem = orFail(() => readFileSync(file), (err) => new ConfigError(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`));
-  orFail(() => parse(pem), () => new ConfigError(`${name}: ${file} is not a valid PEM ${name.endsWith('KEY') ? 'private key' : 'certificate'}${hint}`));
-  return pem;
 }
 
 function orFail<T>(attempt: () => T, error: (err: unknown) => Error): T {
@@ -130,9 +133,8 @@ export function parseSwitch(name: string, value: string): boolean {
 
 export function intVar(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value.trim())) throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
-  const n = Number(value);
-  if (n < min || n > max) throw new ConfigError(`${name} must be from ${min} to ${max} (got ${n})`);
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(n >= min && n <= max)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
   return n;
 }
 

@@ -17,14 +17,6 @@ export interface ConnectOptions {
   config?: RabbitConfig;
 }
 
-/** Any connect or declare failure as one line that keeps its cause. */
-export function explain(err: unknown, config: RabbitConfig): BrokerError {
-  if (err instanceof BrokerError) return err;
-  // The name checked in the broker certificate is RABBITMQ_SSL_SERVERNAME when set, else the host.
-  const message = describeError(err, { target: describeTarget(config), user: config.username, vhost: config.vhost, host: config.tls?.servername ?? config.hostname });
-  return new BrokerError(message, isFatal(err), { cause: err });
-}
-
 /**
  * Connects, retrying with backoff up to RABBITMQ_CONNECTION_ATTEMPTS times; what retrying cannot fix
  * (credentials, vhost, TLS trust, a 406 in setup) fails at once with one line. With `setup` the
@@ -34,6 +26,8 @@ export function connect(options: ConnectOptions & Required<Pick<ConnectOptions, 
 export function connect(options?: ConnectOptions): Promise<ChannelModel>;
 export async function connect(options: ConnectOptions = {}): Promise<ChannelModel | RecoveringChannelModel> {
   const config = options.config ?? loadConfig();
+  // Any connect or declare failure as one line that keeps its cause.
+  const explain = (err: unknown) => (err instanceof BrokerError ? err : new BrokerError(describeError(err, config), isFatal(err), { cause: err }));
   const { tls } = config;
   const url = {
     protocol: tls ? 'amqps' : 'amqp', hostname: config.hostname, port: config.port, username: config.username, password: config.password,
@@ -47,7 +41,7 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
     ...(tls && { ca: tls.ca, cert: tls.cert, key: tls.key, passphrase: tls.passphrase, rejectUnauthorized: tls.verify, servername: tls.servername }),
   };
   if (tls && !tls.verify) log('warning: RABBITMQ_SSL_VERIFY is off: the broker certificate is not checked, anyone in between can read everything');
-  const onError = (err: unknown) => log(`connection error: ${explain(err, config).message}`); // unhandled, it would crash the process
+  const onError = (err: unknown) => log(`connection error: ${explain(err).message}`); // unhandled, it would crash the process
   if (!options.setup) {
     for (let attempt = 1; ; attempt++) {
       // amqplib's timeout is for a silent socket; this one bounds the whole TCP + TLS + AMQP handshake.
@@ -60,7 +54,7 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
         return (await Promise.race([opening, deadline])).on('error', onError);
       } catch (err) {
         opening.then((late) => late.close(), () => undefined).catch(() => undefined); // if it ever opens
-        const error = explain(err, config);
+        const error = explain(err);
         if (error.fatal || attempt >= config.connectionAttempts) throw error;
         const delay = Math.min(30_000, config.retryDelayMs * 2 ** (attempt - 1));
         log(`connection attempt ${attempt}/${config.connectionAttempts} failed: ${error.message}; retrying in ${delay} ms`);
@@ -81,14 +75,14 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   let connected = false;
   let fatal: BrokerError | undefined;
   connection.on('error', onError);
-  connection.on('disconnect', (err: unknown) => log(`connection lost: ${explain(err, config).message}; reconnecting`));
+  connection.on('disconnect', (err: unknown) => log(`connection lost: ${explain(err).message}; reconnecting`));
   connection.on('reconnect-scheduled', ({ delay }: { delay: number }) => log(`retrying in ${delay} ms`));
   connection.on('connect', () => {
     if (connected) log('reconnected; topology and consumers restored');
     connected = true;
   });
   connection.on('connect-failed', (err: unknown) => {
-    const error = explain(err, config);
+    const error = explain(err);
     if (!error.fatal) return log(`connection failed: ${error.message}`);
     // Retrying cannot fix this: stop now; untilShutdown() ends the program with this line.
     fatal = error;
@@ -98,7 +92,7 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   try {
     await connection.waitForConnect();
   } catch (err) {
-    throw fatal ?? explain(err, config);
+    throw fatal ?? explain(err);
   }
   log(`connected to ${describeTarget(config)}`);
   return connection;

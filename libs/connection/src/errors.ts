@@ -1,8 +1,8 @@
 // Broker and network errors as one line that says what went wrong and what to do. Broker replies keep
 // their code and name (e.g. 406 PRECONDITION_FAILED) so they can be searched for.
-import { isLoopback, redact } from './config.js';
+import { type RabbitConfig, describeTarget, isLoopback, redact } from './config.js';
 
-/** A failure already explained in one line for the user (no stack trace needed). */
+/** A failure already explained in one line for the user; `fatal`: retrying cannot fix it. */
 export class BrokerError extends Error {
   override name = 'BrokerError';
   constructor(message: string, readonly fatal: boolean, options?: { cause?: unknown }) {
@@ -10,13 +10,10 @@ export class BrokerError extends Error {
   }
 }
 
-/** Bad command-line arguments: printed with the usage line, exit code 1. */
+/** Bad command-line arguments: printed with the usage line, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
-
-/** Where the error happened: the broker address (no password), user, vhost, host. */
-export interface ErrorContext { target?: string; user?: string; vhost?: string; host?: string }
 
 /** The AMQP reply code and text in an amqplib error, from its fields or its message. */
 function amqpReply(err: Error): { code: number; text: string } | undefined {
@@ -29,37 +26,37 @@ function amqpReply(err: Error): { code: number; text: string } | undefined {
 }
 
 const TLS_UNTRUSTED = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
+/** amqplib read the first bytes of the answer as an AMQP frame: they were something else (HTTP, ...). */
+const NOT_AMQP = /^Frame size \d+ exceeds maxFrameSize/;
 
 /** Errors that retrying cannot fix: wrong credentials, missing vhost, TLS trust, topology conflicts. */
 export function isFatal(err: unknown): boolean {
   if (err instanceof BrokerError) return err.fatal;
   const reply = err instanceof Error ? amqpReply(err) : undefined;
-  if (reply) return [403, 404, 405, 406, 530].includes(reply.code);
+  if (reply) return [403, 404, 405, 406, 530].includes(reply.code) || reply.text.includes('transient_nonexcl_queues');
   const code = String((err as { code?: unknown })?.code ?? '');
   return TLS_UNTRUSTED.test(code) || /^(ERR_TLS|ERR_SSL|CERT_)/.test(code) || NOT_AMQP.test((err as Error)?.message);
 }
 
-/** amqplib read the first bytes of the answer as an AMQP frame: they were something else (HTTP, ...). */
-const NOT_AMQP = /^Frame size \d+ exceeds maxFrameSize/;
-
-/** One line that says what went wrong and what to do about it. */
-export function describeError(err: unknown, ctx: ErrorContext = {}): string {
+/** One line that says what went wrong and what to do about it; `config` names the broker, user and vhost. */
+export function describeError(err: unknown, config?: RabbitConfig): string {
   if (!(err instanceof Error)) return redact(String(err));
   // Errors written for the user already (also the management client's): keep their words.
   if (['BrokerError', 'UsageError', 'ConfigError', 'ManagementError'].includes(err.name)) return redact(err.message);
   const reply = amqpReply(err);
-  if (reply) return redact(describeReply(reply, ctx));
-  const at = ctx.target ? ` at ${ctx.target}` : '';
+  if (reply) return redact(describeReply(reply, config));
+  const at = config ? ` at ${describeTarget(config)}` : '';
+  const host = config?.tls?.servername ?? config?.hostname; // the name checked in the broker certificate
   const code = String((err as { code?: unknown }).code ?? '');
   const syscall = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)\b/.exec(`${code} ${err.message}`)?.[1] ?? '';
   const lines: [boolean, string][] = [
     [syscall === 'ECONNREFUSED', `cannot reach the broker${at}: connection refused (is RabbitMQ running and listening there?)`],
-    [/ENOTFOUND|EAI_AGAIN/.test(syscall), `cannot reach the broker${at}: host ${ctx.host ?? ''} not found (check RABBITMQ_HOST or RABBITMQ_URL)`.replace('host  ', 'host ')],
+    [/ENOTFOUND|EAI_AGAIN/.test(syscall), `cannot reach the broker${at}: host ${host ?? ''} not found (check RABBITMQ_HOST or RABBITMQ_URL)`.replace('host  ', 'host ')],
     [syscall === 'ETIMEDOUT', `timed out connecting to the broker${at} (check the address, a firewall, or raise RABBITMQ_CONNECT_TIMEOUT_MS)`],
     [syscall === 'EHOSTUNREACH', `cannot reach the broker${at}: host unreachable`],
     [syscall === 'ECONNRESET', `the broker${at} closed the connection during the handshake (plain AMQP to a TLS port, or a client certificate it requires?)`],
     [TLS_UNTRUSTED.test(code), `TLS: the broker certificate${at} is not trusted (${code}): set RABBITMQ_SSL_CA to the CA file that signed it`],
-    [code === 'ERR_TLS_CERT_ALTNAME_INVALID', `TLS: the broker certificate does not name "${ctx.host ?? 'the host'}": connect by a name in the certificate or set RABBITMQ_SSL_SERVERNAME`],
+    [code === 'ERR_TLS_CERT_ALTNAME_INVALID', `TLS: the broker certificate does not name "${host ?? 'the host'}": connect by a name in the certificate or set RABBITMQ_SSL_SERVERNAME`],
     [code === 'CERT_HAS_EXPIRED', `TLS: the broker certificate${at} has expired`],
     [/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE/.test(code), `TLS: the broker${at} requires a client certificate: set RABBITMQ_SSL_CERT and RABBITMQ_SSL_KEY`],
     [/UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN/.test(code), `TLS: the broker${at} rejected the client certificate (${code}): it must be signed by a CA the broker trusts`],
@@ -71,16 +68,16 @@ export function describeError(err: unknown, ctx: ErrorContext = {}): string {
   return lines.find(([matches]) => matches)?.[1] ?? redact(code && !err.message.includes(code) ? `${err.message} (${code})` : err.message);
 }
 
-function describeReply({ code, text }: { code: number; text: string }, ctx: ErrorContext): string {
+function describeReply({ code, text }: { code: number; text: string }, config?: RabbitConfig): string {
   const detail = text.replace(/^[A-Z_]+ - /, '');
   const tag = `(${code} ${/^([A-Z_]+) - /.exec(text)?.[1] ?? 'AMQP'})`;
-  const [vhost, user] = [ctx.vhost ?? '/', ctx.user ?? '?'];
-  const grant = `rabbitmqctl set_permissions -p ${shellQuote(vhost)} ${ctx.user ?? 'USER'} '.*' '.*' '.*'`;
+  const [vhost, user] = [config?.vhost ?? '/', config?.username ?? '?'];
+  const grant = `rabbitmqctl set_permissions -p ${shellQuote(vhost)} ${config?.username ?? 'USER'} '.*' '.*' '.*'`;
   if (code === 403 && /Login was refused/.test(text)) {
     // The broker gives guest the same answer from another host (loopback_users) as for a wrong password.
-    const remoteGuest = user === 'guest' && ctx.host && !isLoopback(ctx.host);
-    const why = remoteGuest ? 'guest may only connect from localhost: set RABBITMQ_USER and RABBITMQ_PASSWORD to a user of that broker' : 'wrong user name or password';
-    return `access refused: user "${user}" could not log in${ctx.target ? ` to ${ctx.target}` : ''}: ${why} ${tag}`;
+    const why = user === 'guest' && config && !isLoopback(config.hostname)
+      ? 'guest may only connect from localhost: set RABBITMQ_USER and RABBITMQ_PASSWORD to a user of that broker' : 'wrong user name or password';
+    return `access refused: user "${user}" could not log in${config ? ` to ${describeTarget(config)}` : ''}: ${why} ${tag}`;
   }
   if (code === 530 && text === 'NOT_ALLOWED - vhost refused') {
     return `virtual host "${vhost}" refused for user "${user}": if it does not exist, create it with rabbitmqctl add_vhost ${shellQuote(vhost)}; else grant the user access: ${grant} ${tag}`;
@@ -100,6 +97,10 @@ function describeReply({ code, text }: { code: number; text: string }, ctx: Erro
   const missing = /no (queue|exchange) '([^']*)' in vhost '([^']*)'/.exec(detail);
   if (code === 404 && missing) return `${missing[1]} '${missing[2]}' does not exist in vhost '${missing[3]}': start the program that declares it first, or declare it here ${tag}`;
   if (code === 405) return `${detail}: another connection holds this exclusive queue ${tag}`;
+  if (text.includes('transient_nonexcl_queues')) {
+    return 'this broker refuses non-durable shared queues (RabbitMQ 4.3 and later): use RABBITMQ_QUEUE_TYPE=quorum, or permit them in its ' +
+      `configuration with deprecated_features.permit.transient_nonexcl_queues = true ${tag}`;
+  }
   if (code === 320) return `the broker closed the connection: ${detail} ${tag}`;
   return `${detail} ${tag}`;
 }

@@ -45,9 +45,11 @@ export async function messageText(words: string[], fallback: string): Promise<st
 
 /** A whole-number option within bounds, or its default when absent. */
 export function intOption(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${value}")`);
-  return Number(value);
+  try {
+    return intVar(`--${name}`, value, fallback, min, max);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 let stopRequested: ((reason: string) => void) | undefined;

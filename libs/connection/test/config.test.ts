@@ -33,15 +33,31 @@ describe('loadConfig', () => {
       .toMatchObject({ heartbeat: 0, connectionAttempts: 1, retryDelayMs: 5, connectionName: 'n' });
   });
 
+  it('accepts the classic programs\' RABBITMQ_MASTER_* names, and refuses a pair that disagrees', () => {
+    expect(loadConfig({ RABBITMQ_MASTER_HOST: 'rabbit', RABBITMQ_MASTER_PORT: '5673', RABBITMQ_MASTER_USER: 'app', RABBITMQ_MASTER_PASS: ' p ' }))
+      .toMatchObject({ hostname: 'rabbit', port: 5673, username: 'app', password: ' p ' });
+    expect(loadConfig({ RABBITMQ_HOST: 'rabbit', RABBITMQ_MASTER_HOST: 'rabbit' }).hostname).toBe('rabbit');
+    expect(() => loadConfig({ RABBITMQ_PASSWORD: 'one-s3cret', RABBITMQ_MASTER_PASS: 'other-s3cret' }))
+      .toThrow(/^RABBITMQ_PASSWORD and RABBITMQ_MASTER_PASS are both set, to different values: unset one$/);
+    expect(() => loadConfig({ RABBITMQ_MASTER_PORT: 'x' })).toThrow(/^RABBITMQ_MASTER_PORT must be a whole number/);
+    expect(() => loadConfig({ RABBITMQ_URL: 'amqp://h', RABBITMQ_MASTER_USER: 'app' })).toThrow(/^RABBITMQ_URL and RABBITMQ_MASTER_USER are both set/);
+  });
+
+  it('declares the tutorial queues as quorum queues unless RABBITMQ_QUEUE_TYPE=classic', () => {
+    expect(loadConfig({}).queueType).toBe('quorum');
+    expect(loadConfig({ RABBITMQ_QUEUE_TYPE: 'Classic' }).queueType).toBe('classic');
+    expect(() => loadConfig({ RABBITMQ_QUEUE_TYPE: 'stream' })).toThrow(/^RABBITMQ_QUEUE_TYPE must be quorum or classic \(got "stream"\)$/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ RABBITMQ_URL: '', RABBITMQ_PORT: ' ' }).port).toBe(5672);
   });
 
   it.each([
     [{ RABBITMQ_PORT: 'abc' }, /^RABBITMQ_PORT must be a whole number from 1 to 65535 \(got "abc"\)$/],
-    [{ RABBITMQ_PORT: '70000' }, /^RABBITMQ_PORT must be from 1 to 65535/],
+    [{ RABBITMQ_PORT: '70000' }, /^RABBITMQ_PORT must be a whole number from 1 to 65535 \(got "70000"\)$/],
     [{ RABBITMQ_HEARTBEAT: '-1' }, /^RABBITMQ_HEARTBEAT must be a whole number/],
-    [{ RABBITMQ_CONNECTION_ATTEMPTS: '0' }, /^RABBITMQ_CONNECTION_ATTEMPTS must be from 1/],
+    [{ RABBITMQ_CONNECTION_ATTEMPTS: '0' }, /^RABBITMQ_CONNECTION_ATTEMPTS must be a whole number from 1/],
     [{ RABBITMQ_SSL: 'maybe' }, /^RABBITMQ_SSL must be on or off \(got "maybe"\)$/],
     [{ RABBITMQ_SSL: 'on', RABBITMQ_SSL_VERIFY: 'sometimes' }, /^RABBITMQ_SSL_VERIFY must be on or off/],
     [{ RABBITMQ_URL: 'http://h' }, /^RABBITMQ_URL has scheme "http", not amqp or amqps/],
