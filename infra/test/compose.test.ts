@@ -282,6 +282,15 @@ describe.skipIf(Boolean(noLocalNode))(`the compose broker's config and users, on
     const denied = await runApp('task-queue', 'new-task', ['x'], as('hello-send'));
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/access to queue 'task_queue' in vhost 'tutorials' refused for user 'hello' \(403 ACCESS_REFUSED\)/);
+
+    // The classic tutorial programs' vhost "demo": the same users, the same permissions.
+    const on = (vhost: string) => definitions.permissions.filter((p) => p.vhost === vhost).map(({ vhost: _, ...p }) => p);
+    expect(on('demo')).toEqual(on('tutorials'));
+    const demo = { ...as('hello-receive'), RABBITMQ_URL: as('hello-receive').RABBITMQ_URL.replace(/\/tutorials$/, '/demo') };
+    const receiver = startApp('hello', 'receive', [], demo);
+    await receiver.waitFor(/Waiting/);
+    expect((await runApp('hello', 'send', ['in demo'], demo)).code).toBe(0);
+    await receiver.waitFor(/Received 'in demo'/);
   }, 120_000);
 });
 

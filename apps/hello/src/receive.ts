@@ -2,7 +2,7 @@
 // SIGINT/SIGTERM. It reconnects by itself after a broker restart (the setup runs again).
 import { parseArgs } from 'node:util';
 import type { Channel } from 'amqplib';
-import { connect, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { connect, loadConfig, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
 
 const QUEUE = 'hello';
 // fatal: bytes that are not UTF-8 are an error, not silently replaced.
@@ -10,13 +10,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 main('receive', async () => {
   parseArgs({}); // takes no arguments
+  // As the official tutorial declares it; RABBITMQ_QUEUE_TYPE=classic: declared as the classic tutorials did, to share it with their programs.
+  const queueOptions = loadConfig().queueType === 'classic' ? { durable: false } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
   let channel: Channel;
   let consumerTag: string;
 
   const connection = await connect({
     async setup(connection) {
       channel = await connection.createChannel();
-      await channel.assertQueue(QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+      await channel.assertQueue(QUEUE, queueOptions);
       ({ consumerTag } = await channel.consume(QUEUE, (message) => {
         if (!message) return stop(`the broker cancelled the consumer of '${QUEUE}' (was the queue deleted?)`);
         try {

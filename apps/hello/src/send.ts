@@ -1,7 +1,7 @@
 // "Hello World" (tutorial 1), the producer: sends one message to the queue "hello" and exits once
 // the broker has confirmed it, so exit code 0 means the message is safely in the queue.
 import { parseArgs } from 'node:util';
-import { connect, main, messageText, printable } from '@rabbit-tutorials/connection';
+import { connect, loadConfig, main, messageText, printable } from '@rabbit-tutorials/connection';
 
 const QUEUE = 'hello';
 
@@ -9,10 +9,13 @@ main('send [message... | -]   (default: Hello World!; - reads it from standard i
   const { positionals } = parseArgs({ allowPositionals: true });
   const text = await messageText(positionals, 'Hello World!');
 
+  // Declared exactly as the official tutorial does (a durable quorum queue), so either side may start first;
+  // RABBITMQ_QUEUE_TYPE=classic: declared as the classic tutorials did, to share it with their programs.
+  const queueOptions = loadConfig().queueType === 'classic' ? { durable: false } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+
   const connection = await connect();
   const channel = await connection.createConfirmChannel();
-  // Declared exactly as the official tutorial does (a durable quorum queue), so either side may start first.
-  await channel.assertQueue(QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.assertQueue(QUEUE, queueOptions);
   // The default exchange ('') routes by queue name; persistent: kept across a broker restart.
   channel.sendToQueue(QUEUE, Buffer.from(text), { persistent: true });
   await channel.waitForConfirms();

@@ -3,7 +3,7 @@
 // reply (type "error"): never a crash, never a requeue loop.
 import { parseArgs } from 'node:util';
 import type { Channel } from 'amqplib';
-import { UsageError, connect, describeError, intOption, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { UsageError, connect, describeError, intOption, loadConfig, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
 import { fib, parseN } from './fib.js';
 
 main('server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quiet]', async () => {
@@ -11,9 +11,11 @@ main('server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quie
     prefetch: { type: 'string' }, queue: { type: 'string' }, 'queue-type': { type: 'string' }, quiet: { type: 'boolean' },
   } });
   const queue = values.queue ?? 'rpc_queue';
-  // quorum as the tutorial declares rpc_queue; classic answers faster (no replicated write per request).
-  const queueType = values['queue-type'] ?? 'quorum';
+  // quorum as the tutorial declares rpc_queue; classic (default: RABBITMQ_QUEUE_TYPE) as the classic
+  // tutorials did, transient, which also answers faster (no replicated write per request).
+  const queueType = values['queue-type'] ?? loadConfig().queueType;
   if (queueType !== 'quorum' && queueType !== 'classic') throw new UsageError('--queue-type must be quorum or classic');
+  const queueOptions = queueType === 'classic' ? { durable: false } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
   // 1 as in the tutorial: requests spread evenly over several servers. Raise it for throughput.
   const prefetch = intOption('prefetch', values.prefetch, 1, 1, 65535);
   let channel: Channel;
@@ -23,7 +25,7 @@ main('server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quie
     async setup(connection) {
       channel = await connection.createChannel();
       channel.on('error', (err) => stop(describeError(err)));
-      await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': queueType } });
+      await channel.assertQueue(queue, queueOptions);
       await channel.prefetch(prefetch);
       ({ consumerTag } = await channel.consume(queue, (request) => {
         if (!request) return stop(`the broker cancelled the consumer of '${queue}' (was the queue deleted?)`);

@@ -3,12 +3,10 @@
 // neither waits for each confirm nor holds everything in memory. If the connection is lost (e.g. a
 // broker restart) it reconnects and publishes again every task not confirmed yet. At least once: a
 // task whose confirm was lost in the cut is published twice (workers can deduplicate by message id).
-import type { ConfirmChannel } from 'amqplib';
+import type { ConfirmChannel, Options } from 'amqplib';
 import { BrokerError, connect, log } from '@rabbit-tutorials/connection';
 
-const QUORUM = { durable: true, arguments: { 'x-queue-type': 'quorum' } };
-
-export async function publishNumbered(queue: string, text: string, count: number, window: number): Promise<void> {
+export async function publishNumbered(queue: string, queueOptions: Options.AssertQueue, text: string, count: number, window: number): Promise<void> {
   const confirmed = new Uint8Array(count); // 1 once the broker has confirmed task i
   const progress = { confirmed: 0, lastLog: 0 };
   const abort = new AbortController();
@@ -19,7 +17,7 @@ export async function publishNumbered(queue: string, text: string, count: number
     try {
       const channel = await connection.createConfirmChannel();
       channel.on('error', () => undefined); // the 'close' that follows ends this round
-      await channel.assertQueue(queue, QUORUM);
+      await channel.assertQueue(queue, queueOptions);
       started ??= performance.now();
       await publishRound(channel, queue, text, confirmed, progress, window, abort.signal);
       break;

@@ -2,7 +2,7 @@
 // persistent message and exits once the broker has confirmed it. With --count N it publishes N
 // numbered tasks with pipelined confirms and survives a broker restart (see bulk.ts).
 import { parseArgs } from 'node:util';
-import { UsageError, connect, intOption, main, messageText, printable } from '@rabbit-tutorials/connection';
+import { UsageError, connect, intOption, loadConfig, main, messageText, printable } from '@rabbit-tutorials/connection';
 import { publishNumbered } from './bulk.js';
 
 const QUEUE = 'task_queue';
@@ -16,12 +16,15 @@ main('new-task [--count N] [--window N] [message... | -]   (- reads it from stan
   const window = intOption('window', values.window, 1000, 1, 1_000_000);
   if (values.window !== undefined && !count) throw new UsageError('--window goes with --count');
   const text = await messageText(positionals, 'Hello World!');
-  if (count) return publishNumbered(QUEUE, text, count, window);
+  // A durable quorum queue, as the official tutorial declares it; RABBITMQ_QUEUE_TYPE=classic: durable,
+  // no x-queue-type, as the classic tutorials did, to share it with their programs.
+  const queueOptions = loadConfig().queueType === 'classic' ? { durable: true } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+  if (count) return publishNumbered(QUEUE, queueOptions, text, count, window);
 
   const connection = await connect();
   const channel = await connection.createConfirmChannel();
   // Durable queue + persistent message: the task survives a broker restart.
-  await channel.assertQueue(QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.assertQueue(QUEUE, queueOptions);
   channel.sendToQueue(QUEUE, Buffer.from(text), { persistent: true });
   await channel.waitForConfirms();
   console.log(` [x] Sent ${printable(text)}`);

@@ -4,11 +4,10 @@
 // process (poison) goes to task_queue.dead instead of coming back for ever.
 import { parseArgs } from 'node:util';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { connect, describeError, finishWork, intOption, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { connect, describeError, finishWork, intOption, loadConfig, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
 
 const QUEUE = 'task_queue';
 const DEAD = 'task_queue.dead';
-const QUORUM = { durable: true, arguments: { 'x-queue-type': 'quorum' } };
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]', async () => {
@@ -18,6 +17,9 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]', async
   const prefetch = intOption('prefetch', values.prefetch, 1, 1, 65535);
   const dotMs = intOption('dot-ms', values['dot-ms'], 1000, 0, 3_600_000);
   const maxDeliveries = intOption('max-deliveries', values['max-deliveries'], 5, 1, 1000);
+  // Durable quorum queues, as the official tutorial declares task_queue; RABBITMQ_QUEUE_TYPE=classic:
+  // durable, no x-queue-type, as the classic tutorials did, to share it with their programs.
+  const queueOptions = loadConfig().queueType === 'classic' ? { durable: true } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
   const say = values.quiet ? undefined : console.log; // --quiet: no line per task (high rates); say?.() then skips its arguments too
   const working = new Set<Promise<void>>();
   let channel: ConfirmChannel;
@@ -28,8 +30,8 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]', async
       // A confirm channel: a poison task is acked only once its copy in task_queue.dead is confirmed.
       channel = await connection.createConfirmChannel();
       channel.on('error', (err) => stop(describeError(err))); // e.g. a 406: a bug, not worth retrying
-      await channel.assertQueue(QUEUE, QUORUM);
-      await channel.assertQueue(DEAD, QUORUM);
+      await channel.assertQueue(QUEUE, queueOptions);
+      await channel.assertQueue(DEAD, queueOptions);
       await channel.prefetch(prefetch);
       ({ consumerTag } = await channel.consume(QUEUE, (message) => {
         if (!message) return stop(`the broker cancelled the consumer of '${QUEUE}' (was the queue deleted?)`);
@@ -46,7 +48,8 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]', async
   async function handle(channel: ConfirmChannel, message: ConsumeMessage) {
     let task: string;
     try {
-      // Quorum queues count deliveries: a task delivered this often keeps killing its workers.
+      // Quorum queues count deliveries: a task delivered this often keeps killing its workers (a classic
+      // queue only says "redelivered", so there such a task comes back until a person removes it).
       const deliveries = Number(message.properties.headers?.['x-delivery-count'] ?? 0);
       if (deliveries >= maxDeliveries) throw new Error(`delivered ${deliveries + 1} times without being acked (does it crash the worker?)`);
       task = utf8.decode(message.content);

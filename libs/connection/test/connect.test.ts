@@ -140,6 +140,14 @@ describe('connect', () => {
     third.on('error', () => undefined);
     const missing = await third.checkQueue('nowhere').catch((e: unknown) => describeError(e, config()));
     expect(missing).toBe(`queue 'nowhere' does not exist in vhost '${vhost.name}': start the program that declares it first, or declare it here (404 NOT_FOUND)`);
+    // RabbitMQ 4.3 closes the connection when a classic tutorial declares its transient queue; the
+    // broker here is older, so this is the close as amqplib reports it, with the text 4.3 sends.
+    const refused = new Error('Connection closed: 541 (INTERNAL-ERROR) with message "INTERNAL_ERROR - Feature `transient_nonexcl_queues` is deprecated. ' +
+      'By default, this feature is not permitted anymore."');
+    const { isFatal } = await import('../src/errors.js');
+    expect(isFatal(refused)).toBe(true);
+    expect(describeError(refused, config())).toBe('this broker refuses non-durable shared queues (RabbitMQ 4.3 and later): use RABBITMQ_QUEUE_TYPE=quorum, ' +
+      'or permit them in its configuration with deprecated_features.permit.transient_nonexcl_queues = true (541 INTERNAL_ERROR)');
   });
 });
 

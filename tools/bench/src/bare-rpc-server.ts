@@ -10,7 +10,7 @@ function fib(n: number): bigint {
 const [url, queue, prefetch] = process.argv.slice(2) as [string, string, string];
 const connection = await amqplib.connect(url, { noDelay: true });
 const channel = await connection.createChannel();
-await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+await channel.assertQueue(queue, { durable: false }); // as rpc-fib's server with --queue-type classic
 await channel.prefetch(Number(prefetch));
 await channel.consume(queue, (request) => {
   if (!request) return;

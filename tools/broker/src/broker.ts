@@ -3,7 +3,7 @@
 // ones given, so a restarted broker comes back where the running apps are retrying). Runs until
 // Ctrl+C, then stops and removes it. The same code starts the tests' broker.
 import { parseArgs } from 'node:util';
-import { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, startLocalBroker } from '@rabbit-tutorials/broker';
+import { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, rabbitmqctl, startLocalBroker } from '@rabbit-tutorials/broker';
 import { intOption, log, main } from '@rabbit-tutorials/connection';
 
 main('broker [--port N] [--tls-port N] [--management-port N]', async () => {
@@ -14,6 +14,9 @@ main('broker [--port N] [--tls-port N] [--management-port N]', async () => {
   const spec = await createLocalBroker({ ports: { amqp: 5672, amqps: 5671, management: 15672 }, requiredPorts });
   log(`starting ${spec.nodeName} (data in ${spec.dir})`);
   await startLocalBroker(spec);
+  // The classic tutorial programs connect to the vhost "demo": guest may use it as it uses "/".
+  await rabbitmqctl(spec, ['add_vhost', 'demo']);
+  await rabbitmqctl(spec, ['set_permissions', '-p', 'demo', 'guest', '.*', '.*', '.*']);
   const { ports, certs } = spec;
   console.log(`RabbitMQ is up. For the apps, in this shell or in .env:
 
@@ -23,6 +26,7 @@ main('broker [--port N] [--tls-port N] [--management-port N]', async () => {
 TLS:  RABBITMQ_URL=amqps://guest:guest@localhost:${ports.amqps}/  RABBITMQ_SSL_CA=${certs.ca}
       (client certificate for mutual TLS: ${certs.clientCert} and ${certs.clientKey})
 Management UI: http://127.0.0.1:${ports.management} (guest / guest)
+Vhosts: / and demo (the classic tutorial programs' vhost: RABBITMQ_VHOST=demo)
 
 Ctrl+C stops it and deletes its data.`);
   // Signal listeners alone do not keep Node running: hold the event loop open until one comes.

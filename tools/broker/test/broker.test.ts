@@ -17,6 +17,8 @@ describe('npm run broker', () => {
       const dataDir = /\(data in (\S+)\)/.exec(cli.stderr.join('\n'))![1]!;
       const connection = await connect({ config: loadConfig({ RABBITMQ_URL: url }) });
       await connection.close();
+      // The classic tutorial programs' vhost, open to guest.
+      await (await connect({ config: loadConfig({ RABBITMQ_URL: `${url}demo` }) })).close();
       expect(cli.stdout.join('\n')).toMatch(/RABBITMQ_SSL_CA=\S+ca\.pem/);
       // It keeps running until told to stop.
       await new Promise((resolve) => setTimeout(resolve, 1000));
