@@ -112,11 +112,12 @@ main('bench', async () => {
         await stop();
         return rate;
       }
-      const stop = await bareConsume(url, q, () => undefined, prefetch, 0);
+      const bare = spawnBare('bare-consumer.ts', [url, q, String(prefetch)]);
+      await bare.waitFor(/Waiting for messages/);
       const started = performance.now();
       await drained(q);
       const rate = count / ((performance.now() - started) / 1000);
-      await stop();
+      await bare.stop();
       return rate;
     };
     rows.push({ name: 'consume, manual ack, prefetch 1', unit: 'msg/s', ...(await best(consumeRate(1, 5000))), target: 0.95 });
@@ -165,7 +166,7 @@ main('bench', async () => {
         await admin.deleteQueue(q);
         const server = ours
           ? spawnApp('rpc-fib', 'server', ['--queue', q, '--queue-type', 'classic', '--prefetch', '32', '--quiet'], env)
-          : spawnBareServer(url, q);
+          : spawnBare('bare-rpc-server.ts', [url, q, '32']);
         await server.waitFor(/Awaiting/, 1, 60_000);
         let stats: { perSecond: number; p50Ms: number; p99Ms: number };
         if (ours) {
@@ -258,10 +259,10 @@ main('bench', async () => {
     '  disk writes set the pace for both.',
     '- **Consume**: manual acks. With prefetch 1 each message waits for the previous ack\'s round trip;',
     '  prefetch 100 keeps the pipe full. Ours is the task-queue worker as a process (`--quiet`, `--dot-ms 0`),',
-    '  the baseline an ack-only loop inside the bench process; both are timed until the queue is drained.',
-    '  From run to run these two rows vary by about ten points on this 2-core machine (broker, bench and',
-    '  worker share it); the worker\'s own work per task (decoding, the delivery-count check, tracking the',
-    '  task for a graceful shutdown) is what remains of the gap at prefetch 100.',
+    '  the baseline an ack-only loop, also a process of its own (bare-consumer.ts), so both compete alike',
+    '  with the broker and the bench for the 2 cores; both are timed until the queue is drained. The',
+    '  worker\'s own work per task (decoding, the delivery-count check, tracking the task for a graceful',
+    '  shutdown) is what remains of the gap at prefetch 100.',
     '- **Scaling**: N consumers, each handling one message at a time (10 ms of simulated work).',
     '  Efficiency is the rate of N consumers over N times the rate of one. One consumer reaches about',
     '  80% of the 100 msg/s a 10 ms task allows, with bare amqplib too: timers fire late by up to a',
@@ -280,8 +281,8 @@ main('bench', async () => {
   console.error('[bench] wrote docs/performance.md and docs/performance-scaling.svg');
 });
 
-/** The bare-amqplib RPC server (bare-rpc-server.ts) as a process, like the app's server. */
-function spawnBareServer(url: string, queue: string): AppProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/tools/bench/src/bare-rpc-server.ts`, url, queue, '32'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new AppProcess(child, 'bare-rpc-server');
+/** A bare-amqplib baseline (bare-consumer.ts, bare-rpc-server.ts) as a process, like the app it is compared with. */
+function spawnBare(file: string, args: string[]): AppProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/tools/bench/src/${file}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new AppProcess(child, file);
 }
