@@ -17,6 +17,8 @@ export interface RabbitConfig {
   hostname: string; port: number; username: string; password: string; vhost: string; tls?: TlsConfig;
   heartbeat: number; frameMax?: number; channelMax?: number; connectionName?: string;
   connectionAttempts: number; retryDelayMs: number; connectTimeoutMs: number;
+  /** The stream protocol's port (rabbitmq_stream plugin), on the same host. */
+  streamPort: number;
   /** How the tutorial queues are declared: quorum, or as the classic (pre-quorum) tutorials did. */
   queueType: 'quorum' | 'classic';
 }
@@ -43,7 +45,7 @@ export function loadConfig(env: Env = process.env): RabbitConfig {
   const config: RabbitConfig = {
     hostname: get('RABBITMQ_HOST') ?? 'localhost', port: 5672, username: get('RABBITMQ_USER') ?? 'guest',
     password: get('RABBITMQ_PASSWORD') ?? 'guest', vhost: get('RABBITMQ_VHOST') ?? '/', heartbeat: 60,
-    connectionAttempts: 5, retryDelayMs: 1000, connectTimeoutMs: 10_000, queueType: 'quorum',
+    connectionAttempts: 5, retryDelayMs: 1000, connectTimeoutMs: 10_000, queueType: 'quorum', streamPort: 5552,
   };
   if (url) fromUrl(url, config);
 
@@ -62,6 +64,7 @@ export function loadConfig(env: Env = process.env): RabbitConfig {
   config.retryDelayMs = intVar('RABBITMQ_RETRY_DELAY_MS', get('RABBITMQ_RETRY_DELAY_MS'), 1000, 0, 600_000);
   config.connectTimeoutMs = intVar('RABBITMQ_CONNECT_TIMEOUT_MS', get('RABBITMQ_CONNECT_TIMEOUT_MS'), config.connectTimeoutMs, 1, 600_000);
   config.connectionName = get('RABBITMQ_CONNECTION_NAME');
+  config.streamPort = intVar('RABBITMQ_STREAM_PORT', get('RABBITMQ_STREAM_PORT'), config.tls ? 5551 : 5552, 1, 65535);
   const queueType = get('RABBITMQ_QUEUE_TYPE')?.toLowerCase() ?? 'quorum';
   if (queueType !== 'quorum' && queueType !== 'classic') throw new ConfigError(`RABBITMQ_QUEUE_TYPE must be quorum or classic (got "${queueType}")`);
   config.queueType = queueType;
@@ -136,6 +139,16 @@ export function intVar(name: string, value: string | undefined, fallback: number
   const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!(n >= min && n <= max)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
   return n;
+}
+
+/** The same settings for rabbitmq-stream-js-client's connect(): the stream port, and TLS files as text. */
+export function streamParams(config: RabbitConfig, connectionName?: string) {
+  const { tls } = config;
+  return {
+    hostname: config.hostname, port: config.streamPort, username: config.username, password: config.password, vhost: config.vhost,
+    heartbeat: config.heartbeat, connectionName: config.connectionName ?? connectionName,
+    ...(tls && { ssl: { ca: tls.ca?.toString(), cert: tls.cert?.toString(), key: tls.key?.toString(), rejectUnauthorized: tls.verify } }),
+  };
 }
 
 /** The broker address for logs: never the password. */

@@ -49,7 +49,10 @@ export function describeError(err: unknown, config?: RabbitConfig): string {
   const host = config?.tls?.servername ?? config?.hostname; // the name checked in the broker certificate
   const code = String((err as { code?: unknown }).code ?? '');
   const syscall = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)\b/.exec(`${code} ${err.message}`)?.[1] ?? '';
+  const streamPort = config !== undefined && (err as { port?: unknown }).port === config.streamPort;
   const lines: [boolean, string][] = [
+    [syscall === 'ECONNREFUSED' && streamPort, `cannot reach the stream port ${config?.streamPort} of ${config?.hostname}: connection refused ` +
+      '(is RabbitMQ running with the stream plugin? rabbitmq-plugins enable rabbitmq_stream; else check RABBITMQ_STREAM_PORT)'],
     [syscall === 'ECONNREFUSED', `cannot reach the broker${at}: connection refused (is RabbitMQ running and listening there?)`],
     [/ENOTFOUND|EAI_AGAIN/.test(syscall), `cannot reach the broker${at}: host ${host ?? ''} not found (check RABBITMQ_HOST or RABBITMQ_URL)`.replace('host  ', 'host ')],
     [syscall === 'ETIMEDOUT', `timed out connecting to the broker${at} (check the address, a firewall, or raise RABBITMQ_CONNECT_TIMEOUT_MS)`],
@@ -62,6 +65,8 @@ export function describeError(err: unknown, config?: RabbitConfig): string {
     [/UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN/.test(code), `TLS: the broker${at} rejected the client certificate (${code}): it must be signed by a CA the broker trusts`],
     [/^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG)$/.test(code), `TLS: the broker${at} did not answer with TLS: is the port its TLS port (usually 5671)?`],
     [NOT_AMQP.test(err.message), `the port${at} answered, but not with AMQP (the management port, or another service's?): check RABBITMQ_PORT or RABBITMQ_URL`],
+    // rabbitmq-stream-js-client cannot read the close a broker older than 3.11 sends it (key 22).
+    [err.message === 'Unknown response 22', 'the broker closed the stream connection: rabbitmq-stream-js-client needs RabbitMQ 3.11 or later'],
     [err.message === 'socket hang up' || /Socket closed abruptly/.test(err.message),
       `the broker${at} closed the connection during the handshake (TLS settings or a client certificate it requires?)`],
   ];

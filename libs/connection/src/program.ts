@@ -15,6 +15,11 @@ export function log(message: string): void {
 export function main(usage: string, body: () => Promise<number | void>): void {
   const own = process.argv.slice(2, process.argv.includes('--') ? process.argv.indexOf('--') : undefined);
   if (own.includes('--help') || own.includes('-h')) return console.log(`usage: ${usage}`);
+  // A library that throws from its own callbacks: still one line, not a stack trace.
+  process.once('uncaughtException', (err) => {
+    process.stderr.write(`error: ${describeError(err)}\n${process.env.DEBUG ? `${err.stack}\n` : ''}`);
+    process.exit(1);
+  });
   body().then((code) => void (process.exitCode ??= code ?? 0), (err: unknown) => {
     // node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown options and the like.
     const badArgs = err instanceof UsageError || String((err as { code?: unknown })?.code).startsWith('ERR_PARSE_ARGS');
@@ -52,12 +57,12 @@ export function intOption(name: string, value: string | undefined, fallback: num
   }
 }
 
-let stopRequested: ((reason: string) => void) | undefined;
-let stoppedEarly: string | undefined;
+let stopRequested: ((reason?: string) => void) | undefined;
+let stoppedEarly: { reason?: string } | undefined;
 
 /**
  * Resolves when the program should stop: on the first SIGINT or SIGTERM (a second one exits at
- * once), on stop(reason), or when `connection` has failed for good (exit code 1, reason on stderr).
+ * once), on stop(), or when `connection` has failed for good (exit code 1, reason on stderr).
  */
 export function untilShutdown(connection?: EventEmitter): Promise<void> {
   return new Promise((resolve) => {
@@ -68,18 +73,18 @@ export function untilShutdown(connection?: EventEmitter): Promise<void> {
     };
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
     stopRequested = (reason) => {
-      process.stderr.write(`error: ${reason}\n`);
-      process.exitCode = 1;
+      if (reason !== undefined) process.stderr.write(`error: ${reason}\n`);
+      if (reason !== undefined) process.exitCode = 1;
       resolve();
     };
     connection?.once('failed', (err: Error) => stop(err.message));
-    if (stoppedEarly !== undefined) stop(stoppedEarly);
+    if (stoppedEarly) stop(stoppedEarly.reason);
   });
 }
 
-/** Ends the program with one error line (exit code 1), through the same shutdown as a signal. */
-export function stop(reason: string): void {
-  if (!stopRequested) stoppedEarly = reason;
+/** Ends the program through the same shutdown as a signal: its work done, or with one error line (exit code 1). */
+export function stop(reason?: string): void {
+  if (!stopRequested) stoppedEarly ??= { reason };
   stopRequested?.(reason);
   stopRequested = undefined;
 }
