@@ -9,6 +9,14 @@ export interface Listeners {
   managementPort: number;
   /** The management API over https, with the same certificate as AMQPS. */
   managementTlsPort: number;
+  /** The stream protocol, plain and TLS. */
+  streamPort: number;
+  streamTlsPort: number;
+  /**
+   * Where stream clients are told to connect (they open their publisher and consumer connections to
+   * the address the broker advertises): the host and ports as seen from the clients.
+   */
+  advertised: { host: string; streamPort: number; streamTlsPort: number };
   certDir: string;
   /** Listen on 127.0.0.1 only (a local node); a container listens on all its interfaces. */
   loopbackOnly: boolean;
@@ -28,6 +36,12 @@ export function listenersConf(o: Listeners): string {
     `management.ssl.certfile = ${o.certDir}/server.pem`,
     `management.ssl.keyfile = ${o.certDir}/server.key`,
     ...(o.loopbackOnly ? ['management.tcp.ip = 127.0.0.1', 'management.ssl.ip = 127.0.0.1'] : []),
+    `stream.listeners.tcp.1 = ${ip}${o.streamPort}`,
+    `stream.listeners.ssl.1 = ${ip}${o.streamTlsPort}`,
+    `stream.advertised_host = ${o.advertised.host}`,
+    `stream.advertised_port = ${o.advertised.streamPort}`,
+    `stream.advertised_tls_host = ${o.advertised.host}`,
+    `stream.advertised_tls_port = ${o.advertised.streamTlsPort}`,
     '',
   ].join('\n');
 }
@@ -46,4 +60,5 @@ export function rabbitmqConf(o: Listeners & {
   ].join('\n');
 }
 
-export const ENABLED_PLUGINS = '[rabbitmq_management].\n';
+/** Management and streams (the stream protocol, and streams in the management UI). */
+export const ENABLED_PLUGINS = '[rabbitmq_management,rabbitmq_stream,rabbitmq_stream_management].\n';

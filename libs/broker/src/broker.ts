@@ -17,6 +17,8 @@ export interface BrokerInfo {
   /** An administrator (creates vhosts and users for tests). */
   username: string;
   password: string;
+  /** The stream protocol's port (rabbitmq_stream). */
+  streamPort: number;
   /** The broker is TLS-only (from the environment): client env carries these variables too. */
   tlsEnv?: Record<string, string>;
   managementUrl: string;
@@ -27,6 +29,7 @@ export interface BrokerInfo {
     port: number;
     /** The management API over https, same certificate. */
     managementPort: number;
+    streamPort: number;
     ca: string;
     clientCert: string;
     clientKey: string;
@@ -86,7 +89,7 @@ function fromEnvironment(): BrokerInfo {
   return {
     source: 'env',
     description: `the broker from the environment (${config.hostname}:${config.port})`,
-    hostname: config.hostname, port: config.port, username: config.username, password: config.password,
+    hostname: config.hostname, port: config.port, username: config.username, password: config.password, streamPort: config.streamPort,
     tlsEnv: tlsEnv && { ...tlsEnv, RABBITMQ_SSL: 'on' },
     managementUrl: management.url,
   };
@@ -98,8 +101,8 @@ async function startLocal(options: { failIfNoPeerCert?: boolean }): Promise<Star
   return {
     info: {
       source: 'local',
-      description: `a private rabbitmq-server node ${spec.nodeName} (AMQP ${ports.amqp}, AMQPS ${ports.amqps}, management ${ports.management})`,
-      hostname: '127.0.0.1', port: ports.amqp, username: 'guest', password: 'guest',
+      description: `a private rabbitmq-server node ${spec.nodeName} (AMQP ${ports.amqp}, AMQPS ${ports.amqps}, management ${ports.management}, stream ${ports.stream})`,
+      hostname: '127.0.0.1', port: ports.amqp, username: 'guest', password: 'guest', streamPort: ports.stream,
       managementUrl: `http://127.0.0.1:${ports.management}`,
       tls: tlsInfo('localhost', ports, certs),
       restart: { kind: 'local', spec },
@@ -121,8 +124,8 @@ async function startDocker(options: { failIfNoPeerCert?: boolean }, say: (line: 
   return {
     info: {
       source: 'docker',
-      description: `a Docker container (${urlHost(endpoint.host)}: AMQP ${ports.amqp}, AMQPS ${ports.amqps}, management ${ports.management})`,
-      hostname: endpoint.host, port: ports.amqp, username: 'guest', password: 'guest',
+      description: `a Docker container (${urlHost(endpoint.host)}: AMQP ${ports.amqp}, AMQPS ${ports.amqps}, management ${ports.management}, stream ${ports.stream})`,
+      hostname: endpoint.host, port: ports.amqp, username: 'guest', password: 'guest', streamPort: ports.stream,
       managementUrl: endpoint.managementUrl,
       tls: tlsInfo(endpoint.host, ports, certs),
       restart: { kind: 'docker', containerId: broker.containerId, endpoint },
@@ -135,9 +138,9 @@ async function startDocker(options: { failIfNoPeerCert?: boolean }, say: (line: 
 }
 
 /** The TLS listeners of a broker the harness started, and the certificates made for it. */
-function tlsInfo(host: string, ports: { amqps: number; managementTls: number }, certs: CertFiles): BrokerInfo['tls'] {
+function tlsInfo(host: string, ports: { amqps: number; managementTls: number; streamTls: number }, certs: CertFiles): BrokerInfo['tls'] {
   const { ca, clientCert, clientKey, otherCa, otherClientCert, otherClientKey } = certs;
-  return { host, port: ports.amqps, managementPort: ports.managementTls, ca, clientCert, clientKey, otherCa, otherClientCert, otherClientKey };
+  return { host, port: ports.amqps, managementPort: ports.managementTls, streamPort: ports.streamTls, ca, clientCert, clientKey, otherCa, otherClientCert, otherClientKey };
 }
 
 /** The AMQP URL of the broker for a vhost, as its administrator (or the given user). */

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ENABLED_PLUGINS, rabbitmqConf } from './broker-config.js';
 import { type CertFiles, generateCerts } from './certs.js';
+import { freePort } from './local-broker.js';
 import { type Endpoint, waitUntilReady } from './ready.js';
 
 /** The image used when a Docker engine is available: the 4.x line the compose file runs. */
@@ -10,7 +11,7 @@ export const RABBITMQ_IMAGE = 'rabbitmq:4.1-management';
 /** Where the config and certificates go in the container (the image reads conf.d after its 10-defaults.conf). */
 export const CONTAINER_CONF = '/etc/rabbitmq/conf.d/90-tests.conf';
 const CONTAINER_CERTS = '/etc/rabbitmq/certs';
-const PORTS = { amqp: 5672, amqps: 5671, management: 15672, managementTls: 15671 };
+const PORTS = { amqp: 5672, amqps: 5671, management: 15672, managementTls: 15671, stream: 5552, streamTls: 5551 };
 
 /**
  * Restarting the broker inside its container: the node stops cleanly (clients get 320
@@ -19,11 +20,16 @@ const PORTS = { amqp: 5672, amqps: 5671, management: 15672, managementTls: 15671
  */
 export const RESTART_IN_PLACE = [['rabbitmqctl', 'stop_app'], ['rabbitmqctl', 'start_app']];
 
-/** The config layer the harness gives the container, on top of the image's defaults. */
-export function containerConf(options: { failIfNoPeerCert?: boolean } = {}): string {
+/**
+ * The config layer the harness gives the container, on top of the image's defaults. Stream clients
+ * connect to the address the broker advertises: the Docker host and the host ports published for it.
+ */
+export function containerConf(options: { failIfNoPeerCert?: boolean; advertised?: { host: string; streamPort: number; streamTlsPort: number } } = {}): string {
   return rabbitmqConf({
-    amqpPort: PORTS.amqp, amqpsPort: PORTS.amqps, managementPort: PORTS.management, managementTlsPort: PORTS.managementTls, certDir: CONTAINER_CERTS,
-    loopbackOnly: false, failIfNoPeerCert: options.failIfNoPeerCert,
+    amqpPort: PORTS.amqp, amqpsPort: PORTS.amqps, managementPort: PORTS.management, managementTlsPort: PORTS.managementTls,
+    streamPort: PORTS.stream, streamTlsPort: PORTS.streamTls,
+    advertised: options.advertised ?? { host: 'localhost', streamPort: PORTS.stream, streamTlsPort: PORTS.streamTls },
+    certDir: CONTAINER_CERTS, loopbackOnly: false, failIfNoPeerCert: options.failIfNoPeerCert,
   });
 }
 
@@ -53,7 +59,7 @@ export async function composeV2(): Promise<{ version: string } | { missing: stri
 export interface DockerBroker {
   containerId: string;
   endpoint: Endpoint;
-  ports: { amqp: number; amqps: number; management: number; managementTls: number };
+  ports: { amqp: number; amqps: number; management: number; managementTls: number; stream: number; streamTls: number };
   certs: CertFiles;
   stop(): Promise<void>;
 }
@@ -70,13 +76,16 @@ export async function startDockerBroker(
   const { getContainerRuntimeClient, ImageName, Wait } = await import('testcontainers');
   const { RabbitMQContainer } = await import('@testcontainers/rabbitmq');
   const client = await getContainerRuntimeClient();
-  const certs = generateCerts(certDir, [client.info.containerRuntime.host]);
+  const host = client.info.containerRuntime.host;
+  const certs = generateCerts(certDir, [host]);
+  // Fixed host ports for the stream listeners (the others are random): the broker must advertise them.
+  const advertised = { host, streamPort: await freePort(), streamTlsPort: await freePort() };
   const image = ImageName.fromString(RABBITMQ_IMAGE);
   await pullWithProgress(() => client.image.exists(image), () => client.image.pull(image), options.say);
   const container = await new RabbitMQContainer(RABBITMQ_IMAGE)
     // The broker runs as its own user in the container: it must be able to read these.
     .withCopyContentToContainer([
-      { content: containerConf(options), target: CONTAINER_CONF, mode: 0o644 },
+      { content: containerConf({ ...options, advertised }), target: CONTAINER_CONF, mode: 0o644 },
       { content: ENABLED_PLUGINS, target: '/etc/rabbitmq/enabled_plugins', mode: 0o644 },
     ])
     .withCopyFilesToContainer([certs.ca, certs.serverCert, certs.serverKey].map((source) => ({
@@ -84,13 +93,14 @@ export async function startDockerBroker(
     })))
     // Not the module's log wait: the management API answering means the node has booted.
     .withWaitStrategy(Wait.forHttp('/api/overview', PORTS.management).withBasicCredentials('guest', 'guest').forStatusCode(200))
+    .withExposedPorts({ container: PORTS.stream, host: advertised.streamPort }, { container: PORTS.streamTls, host: advertised.streamTlsPort })
     .withStartupTimeout(120_000)
     .start();
   const ports = {
     amqp: container.getMappedPort(PORTS.amqp), amqps: container.getMappedPort(PORTS.amqps),
     management: container.getMappedPort(PORTS.management), managementTls: container.getMappedPort(PORTS.managementTls),
+    stream: advertised.streamPort, streamTls: advertised.streamTlsPort,
   };
-  const host = container.getHost();
   const endpoint = { host, amqpPort: ports.amqp, managementUrl: `http://${urlHost(host)}:${ports.management}`, username: 'guest', password: 'guest' };
   await waitUntilReady(endpoint, { timeoutMs: 60_000 });
   return { containerId: container.getId(), endpoint, ports, certs, stop: async () => void (await container.stop()) };

@@ -43,6 +43,7 @@ export function envFor(vhost: string, user?: { username: string; password: strin
   const info = broker();
   return {
     RABBITMQ_URL: brokerUrl(info, vhost, user),
+    RABBITMQ_STREAM_PORT: String(info.streamPort),
     RABBITMQ_CONNECTION_ATTEMPTS: '3',
     RABBITMQ_RETRY_DELAY_MS: '200',
     ...info.tlsEnv,
