@@ -15,7 +15,7 @@ const INFRA = join(ROOT, 'infra');
 type Service = {
   command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>;
   image?: string; build?: { context: string; dockerfile: string }; pull_policy?: string; healthcheck?: { test: string[] };
-  volumes?: string[]; ports?: string[]; container_name?: string;
+  volumes?: string[]; ports?: string[]; container_name?: string; network_mode?: string;
 };
 type Compose = { services: Record<string, Service> };
 
@@ -86,6 +86,18 @@ describe('infra/docker-compose.yml', () => {
     expect(rabbit.volumes).toContain('./rabbitmq/definitions.local.json:/etc/rabbitmq/definitions.json:ro');
   });
 
+  it('turns streams on, keeping the image\'s own plugins, and publishes the stream port it advertises', () => {
+    const rabbit = compose.services.rabbitmq!;
+    expect(rabbit.volumes).toContain('./rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro');
+    const plugins = /^\[(.*)\]\.\s*$/.exec(readFileSync(join(INFRA, 'rabbitmq/enabled_plugins'), 'utf8'))![1]!.split(',');
+    // The image enables rabbitmq_prometheus (and, -management, rabbitmq_management); this file replaces its list.
+    expect(plugins).toEqual(expect.arrayContaining(['rabbitmq_management', 'rabbitmq_prometheus', 'rabbitmq_stream']));
+    const conf = readFileSync(join(INFRA, 'rabbitmq/rabbitmq.conf'), 'utf8');
+    const advertised = Number(/^stream\.advertised_port = (\d+)$/m.exec(conf)![1]);
+    expect(conf).toMatch(/^stream\.advertised_host = localhost$/m);
+    expect(rabbit.ports).toContain(`127.0.0.1:${advertised}:5552`);
+  });
+
   it('has no password in the repository: each comes from infra/.env, made by make-env.mjs with random values', () => {
     expect(template.users.filter((u) => u.password_hash)).toEqual([]);
     const text = readFileSync(join(INFRA, 'docker-compose.yml'), 'utf8');
@@ -105,11 +117,11 @@ describe('infra/docker-compose.yml', () => {
   });
 
   it('publishes the broker on 127.0.0.1 only, on ports a user can move (empty: any free port)', () => {
-    expect(compose.services.rabbitmq!.ports).toEqual(['127.0.0.1:5672:5672', '127.0.0.1:15672:15672']);
-    expect(tls.services.rabbitmq!.ports).toEqual(['127.0.0.1:5671:5671']);
+    expect(compose.services.rabbitmq!.ports).toEqual(['127.0.0.1:5672:5672', '127.0.0.1:15672:15672', '127.0.0.1:5552:5552']);
+    expect(tls.services.rabbitmq!.ports).toEqual(['127.0.0.1:5671:5671', '127.0.0.1:5551:5551']);
     const moved = composeFile('docker-compose.yml', { ...secrets, BROKER_AMQP_PORT: '5673', BROKER_MANAGEMENT_PORT: '', BROKER_BIND: '0.0.0.0' });
-    expect(moved.services.rabbitmq!.ports).toEqual(['0.0.0.0:5673:5672', '0.0.0.0::15672']);
-    expect(composeFile('docker-compose.tls.yml', { ...secrets, BROKER_AMQPS_PORT: '' }).services.rabbitmq!.ports).toEqual(['127.0.0.1::5671']);
+    expect(moved.services.rabbitmq!.ports).toEqual(['0.0.0.0:5673:5672', '0.0.0.0::15672', '0.0.0.0:5552:5552']);
+    expect(composeFile('docker-compose.tls.yml', { ...secrets, BROKER_AMQPS_PORT: '' }).services.rabbitmq!.ports).toEqual(['127.0.0.1::5671', '127.0.0.1:5551:5551']);
     for (const [name, service] of appServices) expect(service.ports, name).toBeUndefined();
   });
 
@@ -133,7 +145,9 @@ describe('infra/docker-compose.yml', () => {
     const service = compose.services[name]!;
     expect(service.depends_on?.rabbitmq?.condition).toBe('service_healthy');
     const env = service.environment!;
-    expect(env).toMatchObject({ RABBITMQ_HOST: 'rabbitmq', RABBITMQ_VHOST: 'tutorials' });
+    // Stream-protocol clients share the broker's network namespace: the host they are told (localhost) is the broker.
+    if (service.network_mode === 'service:rabbitmq') expect(env).toMatchObject({ RABBITMQ_HOST: 'localhost', RABBITMQ_VHOST: 'tutorials' });
+    else expect(env).toMatchObject({ RABBITMQ_HOST: 'rabbitmq', RABBITMQ_VHOST: 'tutorials' });
     const user = definitions.users.find((u) => u.name === env.RABBITMQ_USER);
     expect(user, `user ${env.RABBITMQ_USER} in definitions.json`).toBeDefined();
     expect(passwordMatches(user!.password_hash!, env.RABBITMQ_PASSWORD!)).toBe(true);
@@ -267,10 +281,11 @@ describe.skipIf(Boolean(noLocalNode))(`the compose broker's config and users, on
       ['topic-logs-receive', 'topic-logs', ['#'], 'receive', 'emit', ['a.b', 't'], /a\.b:t/],
       ['headers-logs-receive', 'headers-logs', ['any', 'k=v'], 'receive', 'emit', ['--header', 'k=v', 'h'], /:h$/],
       ['rpc-server', 'rpc-fib', [], 'server', 'client', ['10'], /Awaiting/],
+      ['stream-queue-receive', 'stream-queue', ['--offset', 'next'], 'receive', 'send', ['s'], /Received message s \(offset/],
     ];
     for (const [service, app, consumerArgs, consumer, producer, producerArgs, expected] of pairs) {
       const running = startApp(app, consumer, consumerArgs, as(service));
-      await running.waitFor(/Waiting|Awaiting/);
+      await running.waitFor(/Waiting|Awaiting|Reading/);
       const sent = await runApp(app, producer, producerArgs, as(service));
       expect(sent.code, `${app} ${producer}: ${sent.stderr}`).toBe(0);
       await running.waitFor(expected);

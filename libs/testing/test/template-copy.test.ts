@@ -1,5 +1,6 @@
 // "Use as a template": each app folder plus libs/connection, copied into an empty project outside the
-// workspace where only amqplib and tsx are installed, runs and shows its pattern.
+// workspace where only amqplib (rabbitmq-stream-js-client for the stream-protocol apps) and tsx are
+// installed, runs and shows its pattern.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ beforeAll(() => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-service', private: true, type: 'module' }));
   // npm install amqplib tsx ./connection, without the network: the same packages, linked.
   mkdirSync(join(project, 'node_modules/@rabbit-tutorials'), { recursive: true });
-  for (const dep of ['amqplib', 'tsx']) symlinkSync(join(ROOT, 'node_modules', dep), join(project, 'node_modules', dep));
+  for (const dep of ['amqplib', 'rabbitmq-stream-js-client', 'tsx']) symlinkSync(join(ROOT, 'node_modules', dep), join(project, 'node_modules', dep));
   symlinkSync(join(project, 'connection'), join(project, 'node_modules/@rabbit-tutorials/connection'));
 });
 afterAll(() => rmSync(project, { recursive: true, force: true }));
@@ -41,14 +42,15 @@ async function finished(proc: AppProcess): Promise<string> {
 }
 
 describe('each app copied with libs/connection into an empty project', () => {
-  it('imports only amqplib, node: built-ins, its own files and @rabbit-tutorials/connection', () => {
+  it('imports only its client library, node: built-ins, its own files and @rabbit-tutorials/connection, as its package.json says', () => {
     for (const app of readdirSync(join(ROOT, 'apps'))) {
+      const client = app.startsWith('stream-') && app !== 'stream-queue' ? 'rabbitmq-stream-js-client' : 'amqplib';
       for (const file of readdirSync(join(ROOT, 'apps', app, 'src'))) {
         const imports = [...readFileSync(join(ROOT, 'apps', app, 'src', file), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]!);
-        for (const spec of imports) expect(spec, `${app}/src/${file}`).toMatch(/^(amqplib|node:.*|\.\/.*|@rabbit-tutorials\/connection)$/);
+        for (const spec of imports) expect(spec, `${app}/src/${file}`).toMatch(new RegExp(`^(${client}|node:.*|\\./.*|@rabbit-tutorials/connection)$`));
       }
       expect(JSON.parse(readFileSync(join(ROOT, 'apps', app, 'package.json'), 'utf8')).dependencies)
-        .toEqual({ '@rabbit-tutorials/connection': expect.any(String), amqplib: expect.any(String) });
+        .toEqual({ '@rabbit-tutorials/connection': expect.any(String), [client]: expect.any(String) });
     }
   });
 
@@ -69,6 +71,13 @@ describe('each app copied with libs/connection into an empty project', () => {
       expect((await consumer.stop('SIGTERM')).code).toBe(0);
     }
   }, 90_000);
+
+  it('stream-queue: a stream over AMQP 0-9-1', async () => {
+    expect(await finished(copied('stream-queue', 'send', ['copied']))).toBe(" [x] Sent 'copied'");
+    const reader = copied('stream-queue', 'receive', ['--offset', 'first']);
+    await reader.waitFor(/Received message copied \(offset 0\)/);
+    expect((await reader.stop('SIGTERM')).code).toBe(0);
+  });
 
   it('rpc-fib and publisher-confirms', async () => {
     const server = copied('rpc-fib', 'server');

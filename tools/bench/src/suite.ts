@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { bareConsume, barePublish, connectBare } from './bare.js';
 import { lineChart } from './chart.js';
 import { measureCalls } from './index.js';
+import { STREAM_COUNT, type StreamRow, streamRows } from './streams.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const WORKERS = [1, 2, 4, 8, 16];
@@ -55,6 +56,7 @@ main('bench', async () => {
     await filler.close();
   };
   const rows: Row[] = [];
+  let streams: StreamRow[] = [];
   const scaling: { n: number; ours: number; bare: number }[] = [];
   const rpc: Row[] = [];
   const best = async (measure: (ours: boolean) => Promise<number>) => {
@@ -205,6 +207,8 @@ main('bench', async () => {
       rpc.push({ name: `RPC fib(30), ${label}: p99 latency`, unit: 'ms', ours: ours.p99Ms, bare: bare.p99Ms });
     }
     console.error('[bench] rpc done');
+    streams = await streamRows(url, loadConfig({ ...env, RABBITMQ_STREAM_PORT: String(info.streamPort) }), version);
+    console.error('[bench] streams done');
   } finally {
     await connection.close().catch(() => undefined);
     await api.deleteVhost(vhost).catch(() => undefined);
@@ -223,6 +227,11 @@ main('bench', async () => {
   const printed = table(['benchmark', 'unit', 'ours', 'bare amqplib', 'ours/bare', 'target'],
     all.map((r) => [r.name, r.unit, r.ours, r.bare, `${formatNumber((100 * r.ours) / r.bare)}%`, verdict(r)]));
   console.log(printed);
+  const quorumPublish = streams[0]?.perSecond ?? NaN;
+  const streamTable = table(['streams: the same messages three ways (bare clients)', 'msg/s', 'vs quorum publish', 'target'],
+    streams.map((r) => [r.name, r.perSecond ?? (r.note ?? 'n/a'), r.perSecond && r.name.startsWith('publish') ? `${formatNumber((100 * r.perSecond) / quorumPublish)}%` : '',
+      r.name === 'publish, confirmed: stream (stream protocol)' ? `≥ 200% ${r.perSecond === undefined ? '(not measured)' : r.perSecond >= 2 * quorumPublish ? '✓' : '✗'}` : '']));
+  console.log(`\n${streamTable}`);
 
   const svg = lineChart({
     title: `Competing consumers: prefetch 1, ${WORK_MS} ms work per message`,
@@ -249,6 +258,12 @@ main('bench', async () => {
     '',
     '```',
     printed,
+    '```',
+    '',
+    `## Streams: ${formatNumber(STREAM_COUNT)} persistent messages, confirmed, 1,000 awaiting confirms; then read back`,
+    '',
+    '```',
+    streamTable,
     '```',
     '',
     '![Competing-consumer scaling](performance-scaling.svg)',

@@ -152,6 +152,30 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
       if (result.stdout.filter((l) => /all confirmed, 2000 counted/.test(l)).length !== 3) throw new Error('not every message was confirmed and counted');
     },
   },
+  {
+    name: 'streams',
+    what: 'A stream keeps what it is given: readers start where they choose (first, next, an offset) and take nothing away.',
+    async run(env) {
+      await run('stream-queue', 'send', ['first', 'entry'], env);
+      await run('stream-queue', 'send', ['second', 'entry'], env);
+      const readers = [start('stream-queue', 'receive', ['--offset', 'first'], env), start('stream-queue', 'receive', ['--offset', 'first'], env)];
+      for (const reader of readers) await reader.waitFor(/Received message second entry/);
+      readers.forEach((reader, i) => show(`stream-queue reader ${i + 1}`, reader));
+      if (Number(env.BROKER_VERSION!.split('.')[0]) * 100 + Number(env.BROKER_VERSION!.split('.')[1]) < 311) {
+        console.log(`    (the stream-protocol programs need RabbitMQ 3.11 or later; this broker is ${env.BROKER_VERSION})`);
+        return;
+      }
+      // The same stream over the stream protocol, then offset tracking: a second run goes on where the first stopped.
+      const hello = start('stream-hello', 'receive', [], env);
+      await hello.waitFor(/Received message second entry/);
+      show('stream-hello receive', hello);
+      for (const round of [1, 2]) {
+        await run('stream-offset-tracking', 'send', [], env);
+        const tracked = await run('stream-offset-tracking', 'receive', [], env);
+        if (!tracked.stdout.some((l) => l.includes(`last offset was ${round * 100 - 1}`))) throw new Error(`offset tracking round ${round} did not end at offset ${round * 100 - 1}`);
+      }
+    },
+  },
 ];
 
 main('tour', async () => {
@@ -174,14 +198,17 @@ main('tour', async () => {
   const env: Env = {
     ...Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('RABBITMQ_') && !address.has(k) && v) as [string, string][]),
     RABBITMQ_URL: brokerUrl(info, vhost),
+    RABBITMQ_STREAM_PORT: String(info.streamPort),
     ...info.tlsEnv,
   };
+  const version = await api.overview().then((o) => o.rabbitmq_version, () => '0.0');
+  const stepEnv = { ...env, BROKER_VERSION: version };
   let failed: string | undefined;
   try {
     for (const [i, step] of steps.entries()) {
       console.log(`${i + 1}. ${step.name}: ${step.what}`);
       try {
-        await step.run(env);
+        await step.run(stepEnv);
         console.log('   ok\n');
       } catch (err) {
         failed = `${step.name}: ${(err as Error).message}`;

@@ -1,0 +1,28 @@
+// Streams "Hello World" (stream tutorial 1), the consumer: reads the stream hello-nodejs-stream from
+// its first message and prints every message until SIGINT/SIGTERM. Reading takes nothing away: run it
+// twice and both print everything; there is no ack, a consumer chooses where to start (an offset).
+import { parseArgs } from 'node:util';
+import { Offset, connect } from 'rabbitmq-stream-js-client';
+import { BrokerError, describeError, loadConfig, main, printable, stop, streamParams, untilShutdown } from '@rabbit-tutorials/connection';
+
+const STREAM = 'hello-nodejs-stream';
+const RETENTION = { 'max-length-bytes': 5_000_000_000 };
+
+main('receive', async () => {
+  parseArgs({}); // takes no arguments
+  const config = loadConfig();
+  const client = await connect(streamParams(config, 'stream-hello-receive')).catch((err) => {
+    throw new BrokerError(describeError(err, config), true);
+  });
+  await client.createStream({ stream: STREAM, arguments: RETENTION }); // either side may start first
+  const consumer = await client.declareConsumer({
+    stream: STREAM,
+    offset: Offset.first(),
+    connectionClosedListener: () => stop('the connection to the broker was lost'),
+  }, (message) => console.log(` [x] Received message ${printable(message.content.toString())}`)); // anyone's text: escaped
+  console.log(' [*] Waiting for messages. To exit press CTRL+C');
+
+  await untilShutdown();
+  await consumer.close();
+  await client.close();
+});

@@ -1,0 +1,48 @@
+// Streams "Offset Tracking" (stream tutorial 2), the consumer: reads stream-offset-tracking-javascript
+// from where it stopped last time. The broker keeps the offset under the reference name
+// "offset-tracking-tutorial" (stored every 10 messages and at the marker), so a restarted consumer
+// goes on after the last stored offset: nothing skipped, at most 9 messages read again after a crash.
+import { parseArgs } from 'node:util';
+import { Offset, connect } from 'rabbitmq-stream-js-client';
+import { BrokerError, describeError, loadConfig, log, main, stop, streamParams, untilShutdown } from '@rabbit-tutorials/connection';
+
+const STREAM = 'stream-offset-tracking-javascript';
+const REFERENCE = 'offset-tracking-tutorial';
+
+main('receive', async () => {
+  parseArgs({}); // takes no arguments
+  const config = loadConfig();
+  const client = await connect(streamParams(config, 'stream-offset-tracking-receive')).catch((err) => {
+    throw new BrokerError(describeError(err, config), true);
+  });
+  await client.createStream({ stream: STREAM, arguments: {} });
+  // The first run has no stored offset: start at the beginning of the stream.
+  const stored = await client.queryOffset({ reference: REFERENCE, stream: STREAM }).catch(() => undefined);
+  const start = stored === undefined ? Offset.first() : Offset.offset(stored + 1n);
+  let [first, last, count] = [undefined as bigint | undefined, undefined as bigint | undefined, 0];
+
+  const consumer = await client.declareConsumer({
+    stream: STREAM, offset: start, consumerRef: REFERENCE,
+    connectionClosedListener: () => stop('the connection to the broker was lost'),
+  }, async (message) => {
+    count++;
+    if (first === undefined) {
+      first = message.offset;
+      console.log(' [x] First message received');
+    }
+    if (count % 10 === 0) await consumer.storeOffset(message.offset);
+    if (message.content.toString() === 'marker') {
+      last = message.offset;
+      await consumer.storeOffset(message.offset);
+      console.log(' [x] Marker found');
+      stop();
+    }
+  });
+  console.log(` [*] Start consuming at ${stored === undefined ? 'the first message' : `offset ${stored + 1n}`}`);
+
+  await untilShutdown();
+  await consumer.close();
+  await client.close();
+  if (last !== undefined) console.log(` [x] Done consuming, first offset was ${first}, last offset was ${last}`);
+  else log(`stopped before the marker after ${count} message(s); the next run goes on from the last stored offset`);
+});

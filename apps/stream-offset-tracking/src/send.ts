@@ -1,0 +1,34 @@
+// Streams "Offset Tracking" (stream tutorial 2), the producer: appends 100 messages to the stream
+// stream-offset-tracking-javascript ("hello 0" ... "hello 98", then "marker", so the consumer knows
+// where this batch ends) and exits once the broker has confirmed every one.
+import { parseArgs } from 'node:util';
+import { connect } from 'rabbitmq-stream-js-client';
+import { BrokerError, describeError, loadConfig, main, streamParams } from '@rabbit-tutorials/connection';
+
+const STREAM = 'stream-offset-tracking-javascript';
+const COUNT = 100;
+
+main('send', async () => {
+  parseArgs({}); // takes no arguments
+  const config = loadConfig();
+  const client = await connect(streamParams(config, 'stream-offset-tracking-send')).catch((err) => {
+    throw new BrokerError(describeError(err, config), true);
+  });
+  try {
+    await client.createStream({ stream: STREAM, arguments: {} });
+    const publisher = await client.declarePublisher({ stream: STREAM });
+    let unconfirmed = COUNT;
+    const confirmed = new Promise<void>((resolve, reject) => publisher.on('publish_confirm', (code, ids) => {
+      if (code !== null) return reject(new BrokerError(`the broker refused a message (stream protocol code ${code})`, true));
+      unconfirmed -= ids.length;
+      if (unconfirmed === 0) resolve();
+    }));
+    console.log(` [x] Publishing ${COUNT} messages`);
+    for (let i = 0; i < COUNT; i++) await publisher.send(Buffer.from(i === COUNT - 1 ? 'marker' : `hello ${i}`));
+    await publisher.flush();
+    await confirmed;
+    console.log(` [x] ${COUNT} messages confirmed`);
+  } finally {
+    await client.close();
+  }
+});

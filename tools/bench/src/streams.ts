@@ -1,0 +1,83 @@
+// The streams rows: the same 30,000 persistent, confirmed messages published and read back three ways,
+// a quorum queue and a stream over AMQP 0-9-1 (bare amqplib), and a stream over the stream protocol
+// (rabbitmq-stream-js-client, which needs RabbitMQ 3.11 or later).
+import { Offset, connect as connectStream } from 'rabbitmq-stream-js-client';
+import { type RabbitConfig, streamParams } from '@rabbit-tutorials/connection';
+import { barePublish, connectBare } from './bare.js';
+
+export const STREAM_COUNT = 30_000;
+const STREAM = { durable: true, arguments: { 'x-queue-type': 'stream' } };
+
+export interface StreamRow { name: string; perSecond?: number; note?: string }
+
+/** Publishes STREAM_COUNT messages with 1,000 awaiting confirms, then reads them back from the start. */
+async function overAmqp(url: string, queue: string, options: object): Promise<{ publish: number; consume: number }> {
+  const connection = await connectBare(url);
+  try {
+    const admin = await connection.createChannel();
+    await admin.deleteQueue(queue);
+    await admin.assertQueue(queue, options);
+    let started = performance.now();
+    await barePublish(await connection.createConfirmChannel(), queue, STREAM_COUNT, 1000, 'stream bench message');
+    const publish = STREAM_COUNT / ((performance.now() - started) / 1000);
+    const reader = await connection.createChannel();
+    await reader.prefetch(1000);
+    started = performance.now();
+    await new Promise<void>((resolve) => {
+      let seen = 0;
+      void reader.consume(queue, (message) => {
+        if (!message) return;
+        reader.ack(message);
+        if (++seen === STREAM_COUNT) resolve();
+      }, options === STREAM ? { arguments: { 'x-stream-offset': 'first' } } : {});
+    });
+    return { publish, consume: STREAM_COUNT / ((performance.now() - started) / 1000) };
+  } finally {
+    await connection.close();
+  }
+}
+
+async function overStreamProtocol(config: RabbitConfig): Promise<{ publish: number; consume: number }> {
+  const client = await connectStream(streamParams(config, 'bench'));
+  try {
+    const stream = 'bench-stream-protocol';
+    await client.deleteStream({ stream }).catch(() => undefined);
+    await client.createStream({ stream, arguments: {} });
+    const publisher = await client.declarePublisher({ stream });
+    let confirmed = 0;
+    const allConfirmed = new Promise<void>((resolve, reject) => publisher.on('publish_confirm', (code, ids) => {
+      if (code !== null) reject(new Error(`publish error ${code}`));
+      if ((confirmed += ids.length) === STREAM_COUNT) resolve();
+    }));
+    let started = performance.now();
+    const body = Buffer.from('stream bench message');
+    for (let i = 0; i < STREAM_COUNT; i++) await publisher.send(body);
+    await publisher.flush();
+    await allConfirmed;
+    const publish = STREAM_COUNT / ((performance.now() - started) / 1000);
+    started = performance.now();
+    let seen = 0;
+    await new Promise<void>((resolve) => void client.declareConsumer({ stream, offset: Offset.first() }, () => {
+      if (++seen === STREAM_COUNT) resolve();
+    }));
+    return { publish, consume: STREAM_COUNT / ((performance.now() - started) / 1000) };
+  } finally {
+    await client.close();
+  }
+}
+
+export async function streamRows(url: string, config: RabbitConfig, version: string): Promise<StreamRow[]> {
+  const quorum = await overAmqp(url, 'bench-quorum', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  const amqp = await overAmqp(url, 'bench-stream-amqp', STREAM);
+  const [major, minor] = version.split('.').map(Number);
+  const protocol = major! * 100 + minor! >= 311 ? await overStreamProtocol(config) : undefined;
+  const missing = `needs RabbitMQ 3.11 or later (this broker is ${version})`;
+  return [
+    { name: 'publish, confirmed: quorum queue (AMQP 0-9-1)', perSecond: quorum.publish },
+    { name: 'publish, confirmed: stream (AMQP 0-9-1)', perSecond: amqp.publish },
+    { name: 'publish, confirmed: stream (stream protocol)', perSecond: protocol?.publish, note: protocol ? undefined : missing },
+    { name: 'consume: quorum queue (AMQP 0-9-1, prefetch 1000)', perSecond: quorum.consume },
+    { name: 'consume from first: stream (AMQP 0-9-1, prefetch 1000)', perSecond: amqp.consume },
+    { name: 'consume from first: stream (stream protocol)', perSecond: protocol?.consume, note: protocol ? undefined : missing },
+  ];
+}
