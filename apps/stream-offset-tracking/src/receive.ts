@@ -21,7 +21,9 @@ main('receive', async () => {
   const start = stored === undefined ? Offset.first() : Offset.offset(stored + 1n);
   let [first, last, count] = [undefined as bigint | undefined, undefined as bigint | undefined, 0];
 
-  const consumer = await client.declareConsumer({
+  console.log(` [*] Start consuming at ${stored === undefined ? 'the first message' : `offset ${stored + 1n}`}`);
+  // The promise, not the consumer: messages may arrive before declareConsumer() has resolved.
+  const consumer = client.declareConsumer({
     stream: STREAM, offset: start, consumerRef: REFERENCE,
     connectionClosedListener: () => stop('the connection to the broker was lost'),
   }, async (message) => {
@@ -30,19 +32,20 @@ main('receive', async () => {
       first = message.offset;
       console.log(' [x] First message received');
     }
-    if (count % 10 === 0) await consumer.storeOffset(message.offset);
+    if (count % 10 === 0) await (await consumer).storeOffset(message.offset);
     if (message.content.toString() === 'marker') {
       last = message.offset;
-      await consumer.storeOffset(message.offset);
+      await (await consumer).storeOffset(message.offset);
       console.log(' [x] Marker found');
       stop();
     }
   });
-  console.log(` [*] Start consuming at ${stored === undefined ? 'the first message' : `offset ${stored + 1n}`}`);
+  await consumer;
 
   await untilShutdown();
-  await consumer.close();
+  await (await consumer).close();
   await client.close();
-  if (last !== undefined) console.log(` [x] Done consuming, first offset was ${first}, last offset was ${last}`);
+  // Offsets count the stream's entries, stored offsets among them: not one per message, so say both.
+  if (last !== undefined) console.log(` [x] Done consuming, first offset was ${first}, last offset was ${last} (${count} messages)`);
   else log(`stopped before the marker after ${count} message(s); the next run goes on from the last stored offset`);
 });
