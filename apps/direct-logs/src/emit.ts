@@ -14,7 +14,7 @@ main('emit [severity] [message... | -]   (default: info Hello World!; - reads it
   const channel = await connection.createConfirmChannel();
   await channel.assertExchange(EXCHANGE, 'direct', { durable: false });
   // mandatory: a message no queue is bound for comes back (basic.return) instead of vanishing unseen.
-  channel.on('return', (message) => log(`no queue is bound for '${message.fields.routingKey}' on exchange '${EXCHANGE}': that message was dropped`));
+  channel.on('return', (message) => log(`no queue is bound for '${printable(message.fields.routingKey)}' on exchange '${EXCHANGE}': that message was dropped`));
   channel.publish(EXCHANGE, severity, Buffer.from(text), { mandatory: true });
   await channel.waitForConfirms(); // a returned message is returned before it is confirmed
   console.log(` [x] Sent ${printable(severity)}:${printable(text)}`);

@@ -1,7 +1,8 @@
 // Publish/subscribe (tutorial 3), the publisher: sends one log message to the fanout exchange "logs",
-// which gives every bound queue a copy. No receiver running: the message goes nowhere, by design.
+// which gives every bound queue a copy. No receiver running: the message goes nowhere, by design, and
+// the broker says so (mandatory: it returns the message instead of dropping it without a word).
 import { parseArgs } from 'node:util';
-import { connect, main, messageText, printable } from '@rabbit-tutorials/connection';
+import { connect, log, main, messageText, printable } from '@rabbit-tutorials/connection';
 
 const EXCHANGE = 'logs';
 
@@ -13,8 +14,9 @@ main('emit [message... | -]   (default: info: Hello World!; - reads it from stan
   const channel = await connection.createConfirmChannel();
   // durable: false as in the tutorial: the exchange only routes; the receivers' queues are temporary.
   await channel.assertExchange(EXCHANGE, 'fanout', { durable: false });
-  channel.publish(EXCHANGE, '', Buffer.from(text));
-  await channel.waitForConfirms();
+  channel.on('return', () => log(`no queue is bound to exchange '${EXCHANGE}': nobody received that message`));
+  channel.publish(EXCHANGE, '', Buffer.from(text), { mandatory: true });
+  await channel.waitForConfirms(); // a returned message is returned before it is confirmed
   console.log(` [x] Sent ${printable(text)}`);
   await channel.close();
   await connection.close();

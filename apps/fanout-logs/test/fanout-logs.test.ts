@@ -15,4 +15,15 @@ describe('fanout-logs', () => {
     }
     for (const r of receivers) expect((await r.stop('SIGTERM')).code).toBe(0);
   });
+
+  it('with no receiver the message goes nowhere, and the emitter says so (mandatory, returned)', async () => {
+    const alone = await runApp('fanout-logs', 'emit', ['unheard'], vhost.env);
+    expect(alone).toMatchObject({ code: 0, stdout: ' [x] Sent unheard' });
+    expect(alone.stderr).toMatch(/^\[rabbitmq\] no queue is bound to exchange 'logs': nobody received that message$/m);
+    const receiver = startApp('fanout-logs', 'receive', [], vhost.env);
+    await receiver.waitFor(/Waiting for logs/);
+    const heard = await runApp('fanout-logs', 'emit', ['heard'], vhost.env);
+    expect(heard.stderr).not.toMatch(/nobody received/);
+    await receiver.waitFor(/^ \[x\] heard$/);
+  });
 });

@@ -14,7 +14,7 @@ main('emit [routing.key] [message... | -]   (default: anonymous.info Hello World
   const channel = await connection.createConfirmChannel();
   await channel.assertExchange(EXCHANGE, 'topic', { durable: false });
   // mandatory: a message no queue is bound for comes back (basic.return) instead of vanishing unseen.
-  channel.on('return', (message) => log(`no queue is bound for '${message.fields.routingKey}' on exchange '${EXCHANGE}': that message was dropped`));
+  channel.on('return', (message) => log(`no queue is bound for '${printable(message.fields.routingKey)}' on exchange '${EXCHANGE}': that message was dropped`));
   channel.publish(EXCHANGE, key, Buffer.from(text), { mandatory: true });
   await channel.waitForConfirms(); // a returned message is returned before it is confirmed
   console.log(` [x] Sent ${printable(key)}:${printable(text)}`);

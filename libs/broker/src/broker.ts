@@ -1,9 +1,9 @@
 import { loadConfig } from '@rabbit-tutorials/connection';
 import { managementFromEnv } from '@rabbit-tutorials/management';
-import { dockerAvailable, restartDockerBroker, startDockerBroker, urlHost } from './docker-broker.js';
+import { dockerAvailable, execInContainer, restartDockerBroker, startDockerBroker, urlHost } from './docker-broker.js';
 import type { CertFiles } from './certs.js';
 import type { Endpoint } from './ready.js';
-import { destroyLocalBroker, hasLocalRabbitmq, launchLocalBroker, type LocalBrokerSpec, restartLocalBroker } from './local-broker.js';
+import { destroyLocalBroker, hasLocalRabbitmq, launchLocalBroker, type LocalBrokerSpec, rabbitmqctl, restartLocalBroker } from './local-broker.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,6 +151,12 @@ export function brokerUrl(info: BrokerInfo, vhost: string, user?: { username: st
 }
 
 /** Stops and starts the broker; durable queues and persistent messages survive. */
+/** rabbitmqctl on a broker the harness started (a local node, or in its container). */
+export async function brokerctl(info: BrokerInfo, args: string[]): Promise<string> {
+  if (!info.restart) throw new Error(`cannot run rabbitmqctl on ${info.description}: the tests did not start it`);
+  return info.restart.kind === 'local' ? rabbitmqctl(info.restart.spec, args) : execInContainer(info.restart.containerId, ['rabbitmqctl', ...args]);
+}
+
 export async function restartBroker(info: BrokerInfo): Promise<void> {
   if (!info.restart) throw new Error(`cannot restart ${info.description}: the tests did not start it`);
   if (info.restart.kind === 'local') await restartLocalBroker(info.restart.spec);

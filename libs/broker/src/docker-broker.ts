@@ -120,15 +120,18 @@ export async function pullWithProgress(exists: () => Promise<boolean>, pull: () 
   say(`[broker] pulled ${RABBITMQ_IMAGE} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-/** Restarts the broker in its container (data kept, same host ports) and waits for AMQP and management. */
-export async function restartDockerBroker(containerId: string, endpoint: Endpoint): Promise<void> {
+/** Runs a command in the broker's container; its output, or an error with it. */
+export async function execInContainer(containerId: string, command: string[]): Promise<string> {
   const { getContainerRuntimeClient } = await import('testcontainers');
   const client = await getContainerRuntimeClient();
-  const container = client.container.getById(containerId);
-  for (const command of RESTART_IN_PLACE) {
-    const { exitCode, output } = await client.container.exec(container, command);
-    if (exitCode !== 0) throw new Error(`${command.join(' ')} failed in the container (exit ${exitCode}): ${output.trim()}`);
-  }
+  const { exitCode, output } = await client.container.exec(client.container.getById(containerId), command);
+  if (exitCode !== 0) throw new Error(`${command.join(' ')} failed in the container (exit ${exitCode}): ${output.trim()}`);
+  return output;
+}
+
+/** Restarts the broker in its container (data kept, same host ports) and waits for AMQP and management. */
+export async function restartDockerBroker(containerId: string, endpoint: Endpoint): Promise<void> {
+  for (const command of RESTART_IN_PLACE) await execInContainer(containerId, command);
   await waitUntilReady(endpoint, { timeoutMs: 60_000 });
 }
 

@@ -3,7 +3,7 @@ import type { ChannelModel, RecoveringChannelModel } from 'amqplib';
 import { basename } from 'node:path';
 import { type RabbitConfig, describeTarget, loadConfig } from './config.js';
 import { BrokerError, describeError, isFatal } from './errors.js';
-import { log } from './program.js';
+import { log, stop } from './program.js';
 
 export interface ConnectOptions {
   /** Connection name in the management UI (RABBITMQ_CONNECTION_NAME wins; default the program's file name). */
@@ -42,6 +42,27 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   };
   if (tls && !tls.verify) log('warning: RABBITMQ_SSL_VERIFY is off: the broker certificate is not checked, anyone in between can read everything');
   const onError = (err: unknown) => log(`connection error: ${explain(err).message}`); // unhandled, it would crash the process
+  // A memory or disk alarm blocks every publishing connection: say so, and give up after a while
+  // instead of hanging (the program ends with this line; its unconfirmed messages were not sent).
+  const watchBlocked = <T extends ChannelModel | RecoveringChannelModel>(connection: T): T => {
+    let timer: NodeJS.Timeout | undefined;
+    connection.on('blocked', (reason: string) => {
+      log(`the broker blocks publishing (${reason}): waiting up to ${config.blockedTimeoutMs} ms for it to clear`);
+      timer ??= setTimeout(() => {
+        stop(`the broker blocked publishing for ${config.blockedTimeoutMs} ms (${reason}): it is short of memory or disk; ` +
+          'see rabbitmq-diagnostics alarms, or raise RABBITMQ_BLOCKED_TIMEOUT_MS');
+        void connection.close().catch(() => undefined);
+        // A blocked broker no longer reads this socket, so it may never finish closing: do not wait on it.
+        setTimeout(() => process.exit(), 2000).unref();
+      }, config.blockedTimeoutMs);
+    });
+    connection.on('unblocked', () => {
+      clearTimeout(timer);
+      timer = undefined;
+      log('the broker unblocked publishing');
+    });
+    return connection;
+  };
   if (!options.setup) {
     for (let attempt = 1; ; attempt++) {
       // amqplib's timeout is for a silent socket; this one bounds the whole TCP + TLS + AMQP handshake.
@@ -51,7 +72,7 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
         timer = setTimeout(() => reject(Object.assign(new Error('handshake timed out'), { code: 'ETIMEDOUT' })), config.connectTimeoutMs);
       });
       try {
-        return (await Promise.race([opening, deadline])).on('error', onError);
+        return watchBlocked((await Promise.race([opening, deadline])).on('error', onError));
       } catch (err) {
         opening.then((late) => late.close(), () => undefined).catch(() => undefined); // if it ever opens
         const error = explain(err);
@@ -74,7 +95,7 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   });
   let connected = false;
   let fatal: BrokerError | undefined;
-  connection.on('error', onError);
+  watchBlocked(connection).on('error', onError);
   connection.on('disconnect', (err: unknown) => log(`connection lost: ${explain(err).message}; reconnecting`));
   connection.on('reconnect-scheduled', ({ delay }: { delay: number }) => log(`retrying in ${delay} ms`));
   connection.on('connect', () => {

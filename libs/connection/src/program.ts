@@ -23,7 +23,9 @@ export function main(usage: string, body: () => Promise<number | void>): void {
   body().then((code) => void (process.exitCode ??= code ?? 0), (err: unknown) => {
     // node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown options and the like.
     const badArgs = err instanceof UsageError || String((err as { code?: unknown })?.code).startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`error: ${badArgs ? (err as Error).message.replace(/\. To specify a positional argument.*$/s, '') : describeError(err)}\n`);
+    // After stop(reason) (e.g. publishing blocked too long), the failure that follows is that reason.
+    const reason = badArgs ? (err as Error).message.replace(/\. To specify a positional argument.*$/s, '') : stoppedEarly?.reason ?? describeError(err);
+    process.stderr.write(`error: ${reason}\n`);
     if (badArgs) process.stderr.write(`usage: ${usage}\n`);
     if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = badArgs ? 2 : 1;

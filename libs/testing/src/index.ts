@@ -3,7 +3,7 @@ import { Management } from '@rabbit-tutorials/management';
 import type { ChannelModel } from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, inject } from 'vitest';
-import { type BrokerInfo, brokerUrl, resolveBroker, restartBroker, type StartedBroker } from '@rabbit-tutorials/broker';
+import { type BrokerInfo, brokerUrl, brokerctl, resolveBroker, restartBroker, type StartedBroker } from '@rabbit-tutorials/broker';
 
 export { AppProcess, ROOT, runApp, startApp, track } from './apps.js';
 export type { BrokerInfo } from '@rabbit-tutorials/broker';
@@ -32,6 +32,11 @@ export async function startDedicatedBroker(options: { failIfNoPeerCert?: boolean
   const kind = broker().restart?.kind;
   if (!kind) return 'the broker comes from RABBITMQ_URL: the tests do not start brokers';
   return resolveBroker({ ...options, preferLocal: kind === 'local' });
+}
+
+/** rabbitmqctl on the run's broker (when the harness started it: see cannotRestart()). */
+export function rabbitmqctl(...args: string[]): Promise<string> {
+  return brokerctl(broker(), args);
 }
 
 export function restart(): Promise<void> {
