@@ -64,6 +64,7 @@ export function describeError(err: unknown, config?: RabbitConfig): string {
     [/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE/.test(code), `TLS: the broker${at} requires a client certificate: set RABBITMQ_SSL_CERT and RABBITMQ_SSL_KEY`],
     [/UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN/.test(code), `TLS: the broker${at} rejected the client certificate (${code}): it must be signed by a CA the broker trusts`],
     [/^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG)$/.test(code), `TLS: the broker${at} did not answer with TLS: is the port its TLS port (usually 5671)?`],
+    [err.message === 'Heartbeat timeout', `the broker${at} stopped answering: no heartbeat for two intervals (frozen, overloaded, or the network path is gone)`],
     [NOT_AMQP.test(err.message), `the port${at} answered, but not with AMQP (the management port, or another service's?): check RABBITMQ_PORT or RABBITMQ_URL`],
     // rabbitmq-stream-js-client cannot read the close a broker older than 3.11 sends it (key 22).
     [err.message === 'Unknown response 22', 'the broker closed the stream connection: rabbitmq-stream-js-client needs RabbitMQ 3.11 or later'],
@@ -102,6 +103,20 @@ function describeReply({ code, text }: { code: number; text: string }, config?: 
   const missing = /no (queue|exchange) '([^']*)' in vhost '([^']*)'/.exec(detail);
   if (code === 404 && missing) return `${missing[1]} '${missing[2]}' does not exist in vhost '${missing[3]}': start the program that declares it first, or declare it here ${tag}`;
   if (code === 405) return `${detail}: another connection holds this exclusive queue ${tag}`;
+  const denied = /^access to (queue|exchange) '([^']*)' in vhost '([^']*)' refused for user '([^']*)'$/.exec(detail);
+  if (code === 403 && denied) {
+    return `${detail}: its permissions do not cover this ${denied[1]}; grant what the program needs with ` +
+      `rabbitmqctl set_permissions -p ${shellQuote(denied[3]!)} ${shellQuote(denied[4]!)} CONFIGURE WRITE READ ${tag}`;
+  }
+  if (code === 406 && /^unknown delivery tag \d+$/.test(detail)) {
+    return `${detail}: this channel has no such delivery: it was acked already, or it came on another channel (one closed by ` +
+      `a reconnect: the broker delivers its unacked messages again) ${tag}`;
+  }
+  const timedOut = /^delivery acknowledgement on channel \d+ timed out\. Timeout value used: (\d+) ms/.exec(detail);
+  if (code === 406 && timedOut) {
+    return `a delivery was not acked within the broker's consumer timeout (${timedOut[1]} ms): the broker closed the channel and ` +
+      `delivers the message again; ack sooner, or raise consumer_timeout ${tag}`;
+  }
   if (text.includes('transient_nonexcl_queues')) {
     return 'this broker refuses non-durable shared queues (RabbitMQ 4.3 and later): use RABBITMQ_QUEUE_TYPE=quorum, or permit them in its ' +
       `configuration with deprecated_features.permit.transient_nonexcl_queues = true ${tag}`;
