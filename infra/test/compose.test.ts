@@ -65,7 +65,8 @@ const hostEnv = readEnv(join(SECRETS, 'host.env'));
 const appServices = Object.entries(compose.services).filter(([name]) => name !== 'rabbitmq');
 
 /** Every program of every pattern app: its nx targets that run a src/<role>.ts. */
-const roles = readdirSync(join(ROOT, 'apps')).flatMap((app) => {
+// Every pattern runs as a service; the troubleshooting cases are run by hand (and by the demo), not served.
+const roles = readdirSync(join(ROOT, 'apps')).filter((app) => app !== 'troubleshoot').flatMap((app) => {
   const targets = JSON.parse(readFileSync(join(ROOT, 'apps', app, 'package.json'), 'utf8')).nx.targets as Record<string, { options?: { file?: string } }>;
   return Object.values(targets).flatMap((t) => (t.options?.file ? [`apps/${app}/${t.options.file}`] : []));
 });

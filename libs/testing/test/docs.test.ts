@@ -18,7 +18,7 @@ describe('docs', () => {
   });
 
   it.each(patterns)('%s has a README and a docs page, each with a diagram and its nx commands', (app) => {
-    for (const file of [`apps/${app}/README.md`, `docs/patterns/${app}.md`]) {
+    for (const file of [`apps/${app}/README.md`, app === 'troubleshoot' ? 'docs/troubleshooting.md' : `docs/patterns/${app}.md`]) {
       const text = read(file);
       expect(text, file).toMatch(/```mermaid\n/);
       expect(text, file).toContain(`nx run ${app}:`);
@@ -28,7 +28,7 @@ describe('docs', () => {
 
   it('has no dead relative links', () => {
     const files = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
-      ...patterns.map((p) => `docs/patterns/${p}.md`), ...patterns.map((p) => `apps/${p}/README.md`)];
+      ...patterns.filter((p) => p !== 'troubleshoot').map((p) => `docs/patterns/${p}.md`), ...patterns.map((p) => `apps/${p}/README.md`)];
     for (const file of files) {
       for (const [, target] of read(file).matchAll(/\]\(([^)#]+?)(#[^)]*)?\)/g)) {
         if (/^[a-z]+:/.test(target!)) continue;

@@ -44,6 +44,7 @@ async function finished(proc: AppProcess): Promise<string> {
 describe('each app copied with libs/connection into an empty project', () => {
   it('imports only its client library, node: built-ins, its own files and @rabbit-tutorials/connection, as its package.json says', () => {
     for (const app of readdirSync(join(ROOT, 'apps'))) {
+      if (app === 'troubleshoot') continue; // not a template: it also creates users through the management API
       const client = app.startsWith('stream-') && app !== 'stream-queue' ? 'rabbitmq-stream-js-client' : 'amqplib';
       for (const file of readdirSync(join(ROOT, 'apps', app, 'src'))) {
         const imports = [...readFileSync(join(ROOT, 'apps', app, 'src', file), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]!);

@@ -153,6 +153,16 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
     },
   },
   {
+    name: 'troubleshooting',
+    what: 'The failures users hit most, each caused on purpose: our one line for it, then the fix working.',
+    async run(env) {
+      for (const name of ['wrong-credentials', 'missing-vhost', 'missing-permission', 'missing-queue', 'missing-exchange', 'inequivalent', 'double-ack', 'unroutable', 'queue-full']) {
+        const result = await run('troubleshoot', name, [], env);
+        if (!result.stdout.some((l) => l.startsWith(' [!] ')) || !result.stdout.at(-1)?.startsWith(' [✓] fixed: ')) throw new Error(`case ${name} did not show its failure and fix`);
+      }
+    },
+  },
+  {
     name: 'streams',
     what: 'A stream keeps what it is given: readers start where they choose (first, next, an offset) and take nothing away.',
     async run(env) {
@@ -199,6 +209,7 @@ main('tour', async () => {
     ...Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('RABBITMQ_') && !address.has(k) && v) as [string, string][]),
     RABBITMQ_URL: brokerUrl(info, vhost),
     RABBITMQ_STREAM_PORT: String(info.streamPort),
+    RABBITMQ_MANAGEMENT_URL: info.managementUrl,
     ...info.tlsEnv,
   };
   const version = await api.overview().then((o) => o.rabbitmq_version, () => '0.0');
