@@ -1,6 +1,7 @@
 // Each troubleshooting case on the real broker: the failure, our exact line for it, then the fix.
+import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { broker, runApp, useVhost } from '@rabbit-tutorials/testing';
+import { broker, destroyLocalBroker, freePort, hasLocalRabbitmq, launchLocalBroker, runApp, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
 
@@ -31,4 +32,23 @@ describe('troubleshooting cases', () => {
     failures.forEach((pattern, i) => expect(shown[i]).toMatch(pattern));
     expect(lines.at(-1)).toMatch(/^ \[✓\] fixed: /);
   });
+
+  it('guest-remote: guest refused from another host (as if the password were wrong), a user of its own let in', async (ctx) => {
+    // A broker of its own, also listening on this machine's network address: seen from there, we are "another host".
+    const ip = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    if (!ip || !hasLocalRabbitmq()) return ctx.skip(ip ? 'rabbitmq-server is not installed' : 'this machine has no network address besides loopback');
+    const port = await freePort();
+    const node = await launchLocalBroker({ layers: () => ({ '90-network.conf': `listeners.tcp.2 = ${ip}:${port}\n` }) });
+    try {
+      const result = await runApp('troubleshoot', 'guest-remote', [], {
+        RABBITMQ_HOST: ip, RABBITMQ_PORT: String(port), RABBITMQ_MANAGEMENT_URL: `http://127.0.0.1:${node.ports.management}`, RABBITMQ_CONNECTION_ATTEMPTS: '1',
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^ \\[!\\] access refused: user "guest" could not log in to amqp://guest@${ip.replace(/\./g, '\\.')}:${port}/%2F: ` +
+        'guest may only connect from localhost: set RABBITMQ_USER and RABBITMQ_PASSWORD to a user of that broker \\(403 ACCESS_REFUSED\\)$', 'm'));
+      expect(result.stdout).toMatch(/^ \[✓\] fixed: user "troubleshoot-user-\d+" \(not guest\) logs in from this host$/m);
+    } finally {
+      await destroyLocalBroker(node);
+    }
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 export { type BrokerInfo, brokerUrl, brokerctl, resolveBroker, restartBroker, type StartedBroker } from './broker.js';
 export { composeV2, dockerAvailable } from './docker-broker.js';
 export { startLikeImage } from './image-node.js';
-export { createLocalBroker, destroyLocalBroker, freePort, hasLocalRabbitmq, rabbitmqctl, startLocalBroker } from './local-broker.js';
+export { createLocalBroker, destroyLocalBroker, freePort, hasLocalRabbitmq, launchLocalBroker, rabbitmqctl, startLocalBroker } from './local-broker.js';
 export { AppProcess, ROOT, spawnApp } from './process.js';
