@@ -62,7 +62,8 @@ describe('troubleshooting cases that need the broker to fail', () => {
       await consumer.waitFor(/^ \[✓\] fixed: acked in time: 'slow work' \(redelivered: true\)$/);
       expect((await consumer.exited).code).toBe(0);
     } finally {
-      await rabbitmqctl('eval', 'application:set_env(rabbit, consumer_timeout, 1800000), application:unset_env(rabbit, channel_tick_interval).');
+      // Back to RabbitMQ's defaults (unsetting them would break new channels).
+      await rabbitmqctl('eval', 'application:set_env(rabbit, consumer_timeout, 1800000), application:set_env(rabbit, channel_tick_interval, 60000).');
     }
   }, 120_000);
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import type { BrokerInfo } from '../src/broker.js';
 import { generateCerts } from '../src/certs.js';
 import { containerConf, CONTAINER_CONF, pullWithProgress, RESTART_IN_PLACE } from '../src/docker-broker.js';
 import { startLikeImage } from '../src/image-node.js';
@@ -76,7 +77,7 @@ describe('the wait conditions', () => {
   });
 
   it('the run\'s broker answers AMQP', async () => {
-    const info = inject('broker');
+    const info = inject('broker' as never) as BrokerInfo; // what libs/testing's global setup provides
     expect(await amqpAnswers(info.hostname, info.port)).toBe(true);
   });
 

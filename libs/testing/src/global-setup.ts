@@ -1,11 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { type BrokerInfo, resolveBroker } from '@rabbit-tutorials/broker';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    broker: BrokerInfo;
-  }
-}
+import { resolveBroker } from '@rabbit-tutorials/broker';
 
 /** One broker for the whole run: found or started here, stopped at the end. */
 export default async function setup(project: TestProject) {

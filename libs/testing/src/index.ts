@@ -8,6 +8,13 @@ import { type BrokerInfo, brokerUrl, brokerctl, resolveBroker, restartBroker, ty
 export { AppProcess, ROOT, runApp, startApp, track } from './apps.js';
 export type { BrokerInfo } from '@rabbit-tutorials/broker';
 
+declare module 'vitest' {
+  /** What global-setup gives every test file. */
+  export interface ProvidedContext {
+    broker: BrokerInfo;
+  }
+}
+
 /** The broker of this test run (see global-setup). */
 export function broker(): BrokerInfo {
   return inject('broker');
