@@ -1,5 +1,6 @@
 import amqplib from 'amqplib';
 import type { ChannelModel, RecoveringChannelModel } from 'amqplib';
+import type { Socket } from 'node:net';
 import { basename } from 'node:path';
 import { type RabbitConfig, describeTarget, loadConfig } from './config.js';
 import { BrokerError, describeError, isFatal } from './errors.js';
@@ -44,6 +45,19 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   const onError = (err: unknown) => log(`connection error: ${explain(err).message}`); // unhandled, it would crash the process
   // A memory or disk alarm blocks every publishing connection: say so, and give up after a while
   // instead of hanging (the program ends with this line; its unconfirmed messages were not sent).
+  // amqplib declares a silent broker dead after two silent checks, one per heartbeat interval: up to
+  // three intervals. RabbitMQ's rule is two missed heartbeats (it sends one every half interval):
+  // close a connection that heard nothing for two intervals, so a frozen broker is noticed in time.
+  const watchSilence = (model: ChannelModel) => {
+    const { stream, heartbeat } = model.connection as unknown as { stream?: Socket; heartbeat?: number };
+    if (!stream || !heartbeat) return; // another amqplib, or heartbeats off: amqplib's own check stays
+    let heard = Date.now();
+    stream.on('data', () => (heard = Date.now()));
+    const check = setInterval(() => {
+      if (Date.now() - heard > 2 * heartbeat * 1000) stream.destroy(new Error('Heartbeat timeout'));
+    }, 250).unref();
+    stream.once('close', () => clearInterval(check));
+  };
   const watchBlocked = <T extends ChannelModel | RecoveringChannelModel>(connection: T): T => {
     let timer: NodeJS.Timeout | undefined;
     connection.on('blocked', (reason: string) => {
@@ -72,7 +86,9 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
         timer = setTimeout(() => reject(Object.assign(new Error('handshake timed out'), { code: 'ETIMEDOUT' })), config.connectTimeoutMs);
       });
       try {
-        return watchBlocked((await Promise.race([opening, deadline])).on('error', onError));
+        const connection = (await Promise.race([opening, deadline])).on('error', onError);
+        watchSilence(connection);
+        return watchBlocked(connection);
       } catch (err) {
         opening.then((late) => late.close(), () => undefined).catch(() => undefined); // if it ever opens
         const error = explain(err);
@@ -90,7 +106,10 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
     recovery: {
       initialDelay: config.retryDelayMs, maxDelay: 30_000, initialMaxRetries: config.connectionAttempts - 1, maxRetries: Infinity,
       waitForConnect: false, // so the first attempt's events reach the listeners below
-      setup: options.setup,
+      setup: async (connection: ChannelModel) => {
+        watchSilence(connection);
+        await options.setup!(connection);
+      },
     },
   });
   let connected = false;
