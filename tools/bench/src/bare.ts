@@ -26,14 +26,19 @@ export async function bareConsume(url: string, queue: string, count: () => void,
   const connection = await connectBare(url);
   const channel = await connection.createChannel();
   await channel.prefetch(prefetch);
+  let closed = false;
   await channel.consume(queue, (message) => {
     if (!message) return;
     const settle = () => {
+      if (closed) return; // stopped while working: unacked, the broker requeues it
       channel.ack(message);
       count();
     };
     if (workMs > 0) setTimeout(settle, workMs);
     else settle();
   });
-  return () => connection.close();
+  return () => {
+    closed = true;
+    return connection.close();
+  };
 }
