@@ -229,9 +229,10 @@ main('bench', async () => {
   console.log(printed);
   const quorumPublish = streams[0]?.perSecond ?? NaN;
   const streamTable = table(['streams: the same messages three ways (bare clients)', 'msg/s', 'vs quorum publish', 'target'],
-    streams.map((r) => [r.name, r.perSecond ?? (r.note ?? 'n/a'), r.perSecond && r.name.startsWith('publish') ? `${formatNumber((100 * r.perSecond) / quorumPublish)}%` : '',
+    streams.map((r) => [r.name, r.perSecond ?? 'n/a', r.perSecond && r.name.startsWith('publish') ? `${formatNumber((100 * r.perSecond) / quorumPublish)}%` : '',
       r.name === 'publish, confirmed: stream (stream protocol)' ? `≥ 200% ${r.perSecond === undefined ? '(not measured)' : r.perSecond >= 2 * quorumPublish ? '✓' : '✗'}` : '']));
-  console.log(`\n${streamTable}`);
+  const notes = [...new Set(streams.flatMap((r) => (r.note ? [r.note] : [])))];
+  console.log(`\n${streamTable}${notes.map((n) => `\nn/a: the stream protocol ${n}`).join('')}`);
 
   const svg = lineChart({
     title: `Competing consumers: prefetch 1, ${WORK_MS} ms work per message`,
@@ -265,6 +266,7 @@ main('bench', async () => {
     '```',
     streamTable,
     '```',
+    ...notes.map((n) => `\nn/a: the stream protocol ${n}.`),
     '',
     '![Competing-consumer scaling](performance-scaling.svg)',
     '',
