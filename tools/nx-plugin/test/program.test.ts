@@ -34,4 +34,13 @@ describe('nx run app:role -- args', () => {
     expect(bad.stdout + bad.stderr).toContain('error: --prefetch must be a whole number from 1 to 65535 (got "0")');
     expect(bad.stdout + bad.stderr).not.toMatch(/npm (ERR|error)/);
   });
+
+  it('OTEL_TRACES_EXPORTER turns tracing on (the console exporter prints the publish span); unset, nothing of it runs', async () => {
+    const traced = await nx(['run', 'hello:send', '--', 'traced'], { ...vhost.env, OTEL_TRACES_EXPORTER: 'console', OTEL_SERVICE_NAME: 'hello-send' });
+    expect(traced.code, traced.stderr).toBe(0);
+    expect(traced.stdout).toMatch(/'service\.name': 'hello-send'/);
+    expect(traced.stdout).toMatch(/'messaging\.system': 'rabbitmq'/);
+    const plain = await nx(['run', 'hello:send', '--', 'plain'], vhost.env);
+    expect(plain.stdout).not.toMatch(/messaging\.system|traceId/);
+  });
 });

@@ -1,0 +1,89 @@
+// Tracing across processes: the programs export their spans (OTLP over HTTP, JSON) to a collector in
+// this test, which proves one trace from producer to consumer, and from RPC client to server and back.
+import { type Server, createServer } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startApp, runApp, useVhost } from '@rabbit-tutorials/testing';
+
+const vhost = useVhost();
+
+interface Span { service: string; traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes: Record<string, unknown> }
+const spans: Span[] = [];
+let collector: Server;
+let endpoint = '';
+
+beforeAll(async () => {
+  collector = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      for (const resource of JSON.parse(body).resourceSpans ?? []) {
+        const service = resource.resource.attributes.find((a: { key: string }) => a.key === 'service.name')?.value.stringValue;
+        for (const scope of resource.scopeSpans) {
+          for (const s of scope.spans) {
+            const attributes = Object.fromEntries(s.attributes.map((a: { key: string; value: Record<string, unknown> }) => [a.key, Object.values(a.value)[0]]));
+            spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || undefined, name: s.name, kind: s.kind, attributes });
+          }
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(collector.address() as { port: number }).port}/v1/traces`;
+});
+afterAll(() => new Promise<void>((resolve) => collector.close(() => resolve())));
+
+/** The environment that turns tracing on for one program, named `service`. */
+const traced = (service: string) => ({
+  ...vhost.env,
+  NODE_OPTIONS: '--import @rabbit-tutorials/telemetry/register',
+  OTEL_TRACES_EXPORTER: 'otlp',
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint,
+  OTEL_SERVICE_NAME: service,
+  OTEL_BSP_SCHEDULE_DELAY: '100',
+});
+const PRODUCER = 4;
+const CONSUMER = 5;
+
+describe('tracing (OpenTelemetry, amqplib instrumentation)', () => {
+  it('new-task → worker: the worker\'s span continues the producer\'s trace, through the message headers', async () => {
+    const service = (role: string) => `${role}-${vhost.name}`;
+    const worker = startApp('task-queue', 'worker', ['--dot-ms', '0'], traced(service('worker')));
+    await worker.waitFor(/Waiting for messages/);
+    expect((await runApp('task-queue', 'new-task', ['traced'], traced(service('new-task')))).code).toBe(0);
+    await worker.waitFor(/Done traced/);
+    let pair: [Span, Span] | undefined;
+    await eventually(async () => {
+      const published = spans.find((s) => s.service === service('new-task') && s.kind === PRODUCER);
+      const handled = published && spans.find((s) => s.service === service('worker') && s.kind === CONSUMER && s.traceId === published.traceId);
+      pair = handled ? [published!, handled] : undefined;
+      return pair !== undefined;
+    }, 15_000, 'both spans to reach the collector');
+    const [published, handled] = pair!;
+    expect(handled.parentSpanId).toBe(published.spanId);
+    expect(published.attributes['messaging.system']).toBe('rabbitmq');
+    expect(JSON.stringify(published.attributes)).toContain('task_queue');
+  });
+
+  it('rpc client → server → reply: the server\'s span is a child of the client\'s, in one trace', async () => {
+    const service = (role: string) => `${role}-${vhost.name}`;
+    const server = startApp('rpc-fib', 'server', [], traced(service('server')));
+    await server.waitFor(/Awaiting RPC requests/);
+    expect((await runApp('rpc-fib', 'client', ['10'], traced(service('client')))).code).toBe(0);
+    let found: { request: Span; served: Span } | undefined;
+    await eventually(async () => {
+      const request = spans.find((s) => s.service === service('client') && s.kind === PRODUCER);
+      const served = request && spans.find((s) => s.service === service('server') && s.kind === CONSUMER && s.traceId === request.traceId);
+      found = served ? { request: request!, served } : undefined;
+      return found !== undefined;
+    }, 15_000, 'the client\'s and the server\'s spans');
+    expect(found!.served.parentSpanId).toBe(found!.request.spanId);
+    // Both ends name the call by its correlation id.
+    expect(found!.request.attributes['messaging.conversation_id']).toEqual(expect.any(String));
+    expect(found!.served.attributes['messaging.conversation_id']).toBe(found!.request.attributes['messaging.conversation_id']);
+    expect(found!.served.name).toBe('rpc_queue process');
+    // The reply, published while handling the request, is in the same trace.
+    expect(spans.some((s) => s.service === service('server') && s.kind === PRODUCER && s.traceId === found!.request.traceId)).toBe(true);
+  });
+});
