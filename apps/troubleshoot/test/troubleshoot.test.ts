@@ -15,7 +15,8 @@ describe('troubleshooting cases', () => {
   it.each([
     ['wrong-credentials', [/^ \[!\] access refused: user "guest" could not log in to amqp:\/\/guest@.*: wrong user name or password \(403 ACCESS_REFUSED\)$/]],
     ['missing-vhost', [/^ \[!\] virtual host "troubleshoot-vhost-\d+" refused for user "guest": if it does not exist, create it with rabbitmqctl add_vhost troubleshoot-vhost-\d+; else grant the user access: .* \(530 NOT_ALLOWED\)$/]],
-    ['missing-permission', [/^ \[!\] access to queue 'troubleshoot-queue-\d+' in vhost '[^']+' refused for user 'troubleshoot-user-\d+': its permissions do not cover this queue; grant what the program needs with rabbitmqctl set_permissions -p \S+ troubleshoot-user-\d+ CONFIGURE WRITE READ \(403 ACCESS_REFUSED\)$/]],
+    // RabbitMQ 4 names the permission (configure access to queue ...), 3.x does not.
+    ['missing-permission', [/^ \[!\] (configure )?access to queue 'troubleshoot-queue-\d+' in vhost '[^']+' refused for user 'troubleshoot-user-\d+': its (configure permission does|permissions do) not cover this queue; grant what the program needs with rabbitmqctl set_permissions -p \S+ troubleshoot-user-\d+ CONFIGURE WRITE READ \(403 ACCESS_REFUSED\)$/]],
     ['missing-queue', [/^ \[!\] queue 'troubleshoot-queue-\d+' does not exist in vhost '[^']+': start the program that declares it first, or declare it here \(404 NOT_FOUND\)$/]],
     ['missing-exchange', [/^ \[!\] exchange 'troubleshoot-exchange-\d+' does not exist in vhost '[^']+': start the program that declares it first, or declare it here \(404 NOT_FOUND\)$/]],
     ['inequivalent', [/^ \[!\] queue 'troubleshoot-queue-\d+' in vhost '[^']+' already exists with x-queue-type = 'quorum', but this program declares x-queue-type = 'classic': .* \(406 PRECONDITION_FAILED\)$/]],

@@ -104,10 +104,11 @@ function describeReply({ code, text }: { code: number; text: string }, config?: 
   const missing = /no (queue|exchange) '([^']*)' in vhost '([^']*)'/.exec(detail);
   if (code === 404 && missing) return `${missing[1]} '${missing[2]}' does not exist in vhost '${missing[3]}': start the program that declares it first, or declare it here ${tag}`;
   if (code === 405) return `${detail}: another connection holds this exclusive queue ${tag}`;
-  const denied = /^access to (queue|exchange) '([^']*)' in vhost '([^']*)' refused for user '([^']*)'$/.exec(detail);
+  // RabbitMQ 4 names the permission: "configure access to queue ...".
+  const denied = /^(?:(configure|write|read) )?access to (queue|exchange) '([^']*)' in vhost '([^']*)' refused for user '([^']*)'$/.exec(detail);
   if (code === 403 && denied) {
-    return `${detail}: its permissions do not cover this ${denied[1]}; grant what the program needs with ` +
-      `rabbitmqctl set_permissions -p ${shellQuote(denied[3]!)} ${shellQuote(denied[4]!)} CONFIGURE WRITE READ ${tag}`;
+    return `${detail}: its ${denied[1] ? `${denied[1]} permission does` : 'permissions do'} not cover this ${denied[2]}; grant what the program needs with ` +
+      `rabbitmqctl set_permissions -p ${shellQuote(denied[4]!)} ${shellQuote(denied[5]!)} CONFIGURE WRITE READ ${tag}`;
   }
   if (code === 406 && /^unknown delivery tag \d+$/.test(detail)) {
     return `${detail}: this channel has no such delivery: it was acked already, or it came on another channel (one closed by ` +

@@ -41,6 +41,14 @@ export async function startDedicatedBroker(options: { failIfNoPeerCert?: boolean
   return resolveBroker({ ...options, preferLocal: kind === 'local' });
 }
 
+/** Why rabbitmq-stream-js-client cannot be used on the run's broker (it needs RabbitMQ 3.11), or undefined. */
+export async function noStreamClient(): Promise<string | undefined> {
+  const version = (await management().overview()).rabbitmq_version;
+  const [major, minor] = version.split('.').map(Number);
+  return major! * 100 + minor! < 311
+    ? `RabbitMQ ${version} is older than 3.11, which rabbitmq-stream-js-client needs (Debian 12 ships 3.10; the Docker broker is 4.x)` : undefined;
+}
+
 /** rabbitmqctl on the run's broker (when the harness started it: see cannotRestart()). */
 export function rabbitmqctl(...args: string[]): Promise<string> {
   return brokerctl(broker(), args);
