@@ -43,8 +43,6 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   };
   if (tls && !tls.verify) log('warning: RABBITMQ_SSL_VERIFY is off: the broker certificate is not checked, anyone in between can read everything');
   const onError = (err: unknown) => log(`connection error: ${explain(err).message}`); // unhandled, it would crash the process
-  // A memory or disk alarm blocks every publishing connection: say so, and give up after a while
-  // instead of hanging (the program ends with this line; its unconfirmed messages were not sent).
   // amqplib declares a silent broker dead after two silent checks, one per heartbeat interval: up to
   // three intervals. RabbitMQ's rule is two missed heartbeats (it sends one every half interval):
   // close a connection that heard nothing for two intervals, so a frozen broker is noticed in time.
@@ -58,6 +56,8 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
     }, 250).unref();
     stream.once('close', () => clearInterval(check));
   };
+  // A memory or disk alarm blocks every publishing connection: say so, and give up after a while
+  // instead of hanging (the program ends with this line; its unconfirmed messages were not sent).
   const watchBlocked = <T extends ChannelModel | RecoveringChannelModel>(connection: T): T => {
     let timer: NodeJS.Timeout | undefined;
     connection.on('blocked', (reason: string) => {
