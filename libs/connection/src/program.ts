@@ -75,12 +75,18 @@ export function untilShutdown(connection?: EventEmitter): Promise<void> {
     };
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
     stopRequested = (reason) => {
-      if (reason !== undefined) process.stderr.write(`error: ${reason}\n`);
-      if (reason !== undefined) process.exitCode = 1;
+      if (reason !== undefined) {
+        process.stderr.write(`error: ${reason}\n`);
+        process.exitCode = 1;
+      }
       resolve();
     };
     connection?.once('failed', (err: Error) => stop(err.message));
-    if (stoppedEarly) stop(stoppedEarly.reason);
+    if (stoppedEarly) {
+      const { reason } = stoppedEarly; // said here, once
+      stoppedEarly = undefined;
+      stop(reason);
+    }
   });
 }
 
