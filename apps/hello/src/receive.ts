@@ -10,12 +10,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 main('receive', async () => {
   parseArgs({}); // takes no arguments
+  const config = loadConfig();
   // As the official tutorial declares it; RABBITMQ_QUEUE_TYPE=classic: declared as the classic tutorials did, to share it with their programs.
-  const queueOptions = loadConfig().queueType === 'classic' ? { durable: false } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+  const queueOptions = config.queueType === 'classic' ? { durable: false } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
   let channel: Channel;
   let consumerTag: string;
 
   const connection = await connect({
+    config,
     async setup(connection) {
       channel = await connection.createChannel();
       await channel.assertQueue(QUEUE, queueOptions);

@@ -9,11 +9,12 @@ main('send [message... | -]   (default: Hello World!; - reads it from standard i
   const { positionals } = parseArgs({ allowPositionals: true });
   const text = await messageText(positionals, 'Hello World!');
 
+  const config = loadConfig();
   // Declared exactly as the official tutorial does (a durable quorum queue), so either side may start first;
   // RABBITMQ_QUEUE_TYPE=classic: declared as the classic tutorials did, to share it with their programs.
-  const queueOptions = loadConfig().queueType === 'classic' ? { durable: false } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+  const queueOptions = config.queueType === 'classic' ? { durable: false } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
 
-  const connection = await connect();
+  const connection = await connect({ config });
   const channel = await connection.createConfirmChannel();
   await channel.assertQueue(QUEUE, queueOptions);
   // The default exchange ('') routes by queue name; persistent: kept across a broker restart.

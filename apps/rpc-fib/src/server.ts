@@ -11,9 +11,10 @@ main('server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quie
     prefetch: { type: 'string' }, queue: { type: 'string' }, 'queue-type': { type: 'string' }, quiet: { type: 'boolean' },
   } });
   const queue = values.queue ?? 'rpc_queue';
+  const config = loadConfig();
   // quorum as the tutorial declares rpc_queue; classic (default: RABBITMQ_QUEUE_TYPE) as the classic
   // tutorials did, transient, which also answers faster (no replicated write per request).
-  const queueType = values['queue-type'] ?? loadConfig().queueType;
+  const queueType = values['queue-type'] ?? config.queueType;
   if (queueType !== 'quorum' && queueType !== 'classic') throw new UsageError('--queue-type must be quorum or classic');
   const queueOptions = queueType === 'classic' ? { durable: false } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
   // 1 as in the tutorial: requests spread evenly over several servers. Raise it for throughput.
@@ -22,6 +23,7 @@ main('server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quie
   let consumerTag: string;
 
   const connection = await connect({
+    config,
     async setup(connection) {
       channel = await connection.createChannel();
       channel.on('error', (err) => stop(describeError(err)));

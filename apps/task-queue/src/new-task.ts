@@ -16,12 +16,13 @@ main('new-task [--count N] [--window N] [message... | -]   (- reads it from stan
   const window = intOption('window', values.window, 1000, 1, 1_000_000);
   if (values.window !== undefined && !count) throw new UsageError('--window goes with --count');
   const text = await messageText(positionals, 'Hello World!');
+  const config = loadConfig();
   // A durable quorum queue, as the official tutorial declares it; RABBITMQ_QUEUE_TYPE=classic: durable,
   // no x-queue-type, as the classic tutorials did, to share it with their programs.
-  const queueOptions = loadConfig().queueType === 'classic' ? { durable: true } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+  const queueOptions = config.queueType === 'classic' ? { durable: true } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
   if (count) return publishNumbered(QUEUE, queueOptions, text, count, window);
 
-  const connection = await connect();
+  const connection = await connect({ config });
   const channel = await connection.createConfirmChannel();
   // Durable queue + persistent message: the task survives a broker restart.
   await channel.assertQueue(QUEUE, queueOptions);

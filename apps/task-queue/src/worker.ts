@@ -17,15 +17,17 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]', async
   const prefetch = intOption('prefetch', values.prefetch, 1, 1, 65535);
   const dotMs = intOption('dot-ms', values['dot-ms'], 1000, 0, 3_600_000);
   const maxDeliveries = intOption('max-deliveries', values['max-deliveries'], 5, 1, 1000);
+  const config = loadConfig();
   // Durable quorum queues, as the official tutorial declares task_queue; RABBITMQ_QUEUE_TYPE=classic:
   // durable, no x-queue-type, as the classic tutorials did, to share it with their programs.
-  const queueOptions = loadConfig().queueType === 'classic' ? { durable: true } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+  const queueOptions = config.queueType === 'classic' ? { durable: true } : { durable: true, arguments: { 'x-queue-type': 'quorum' } };
   const say = values.quiet ? undefined : console.log; // --quiet: no line per task (high rates); say?.() then skips its arguments too
   const working = new Set<Promise<void>>();
   let channel: ConfirmChannel;
   let consumerTag: string;
 
   const connection = await connect({
+    config,
     async setup(connection) {
       // A confirm channel: a poison task is acked only once its copy in task_queue.dead is confirmed.
       channel = await connection.createConfirmChannel();
