@@ -151,6 +151,12 @@ export function brokerUrl(info: BrokerInfo, vhost: string, user?: { username: st
 }
 
 /** Stops and starts the broker; durable queues and persistent messages survive. */
+/** Can rabbitmq-stream-js-client use a broker of this version? It speaks commands RabbitMQ added in 3.11. */
+export function servesStreamClient(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major * 100 + minor >= 311;
+}
+
 /** rabbitmqctl on a broker the harness started (a local node, or in its container). */
 export async function brokerctl(info: BrokerInfo, args: string[]): Promise<string> {
   if (!info.restart) throw new Error(`cannot run rabbitmqctl on ${info.description}: the tests did not start it`);

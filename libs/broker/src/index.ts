@@ -1,4 +1,4 @@
-export { type BrokerInfo, brokerUrl, brokerctl, resolveBroker, restartBroker, type StartedBroker } from './broker.js';
+export { type BrokerInfo, brokerUrl, brokerctl, resolveBroker, restartBroker, servesStreamClient, type StartedBroker } from './broker.js';
 export { composeV2, dockerAvailable } from './docker-broker.js';
 export { startLikeImage } from './image-node.js';
 export { createLocalBroker, destroyLocalBroker, freePort, hasLocalRabbitmq, launchLocalBroker, rabbitmqctl, startLocalBroker } from './local-broker.js';

@@ -3,7 +3,7 @@ import { Management } from '@rabbit-tutorials/management';
 import type { ChannelModel } from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, inject } from 'vitest';
-import { type BrokerInfo, brokerUrl, brokerctl, resolveBroker, restartBroker, type StartedBroker } from '@rabbit-tutorials/broker';
+import { type BrokerInfo, brokerUrl, brokerctl, resolveBroker, restartBroker, servesStreamClient, type StartedBroker } from '@rabbit-tutorials/broker';
 
 export { AppProcess, ROOT, runApp, startApp, track } from './apps.js';
 export type { BrokerInfo } from '@rabbit-tutorials/broker';
@@ -44,8 +44,7 @@ export async function startDedicatedBroker(options: { failIfNoPeerCert?: boolean
 /** Why rabbitmq-stream-js-client cannot be used on the run's broker (it needs RabbitMQ 3.11), or undefined. */
 export async function noStreamClient(): Promise<string | undefined> {
   const version = (await management().overview()).rabbitmq_version;
-  const [major, minor] = version.split('.').map(Number);
-  return major! * 100 + minor! < 311
+  return !servesStreamClient(version)
     ? `RabbitMQ ${version} is older than 3.11, which rabbitmq-stream-js-client needs (Debian 12 ships 3.10; the Docker broker is 4.x)` : undefined;
 }
 

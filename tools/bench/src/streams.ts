@@ -2,6 +2,7 @@
 // a quorum queue and a stream over AMQP 0-9-1 (bare amqplib), and a stream over the stream protocol
 // (rabbitmq-stream-js-client, which needs RabbitMQ 3.11 or later).
 import { Offset, connect as connectStream } from 'rabbitmq-stream-js-client';
+import { servesStreamClient } from '@rabbit-tutorials/broker';
 import { type RabbitConfig, streamParams } from '@rabbit-tutorials/connection';
 import { barePublish, connectBare } from './bare.js';
 
@@ -69,8 +70,7 @@ async function overStreamProtocol(config: RabbitConfig): Promise<{ publish: numb
 export async function streamRows(url: string, config: RabbitConfig, version: string): Promise<StreamRow[]> {
   const quorum = await overAmqp(url, 'bench-quorum', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   const amqp = await overAmqp(url, 'bench-stream-amqp', STREAM);
-  const [major, minor] = version.split('.').map(Number);
-  const protocol = major! * 100 + minor! >= 311 ? await overStreamProtocol(config) : undefined;
+  const protocol = servesStreamClient(version) ? await overStreamProtocol(config) : undefined;
   const missing = `needs RabbitMQ 3.11 or later (this broker is ${version})`;
   return [
     { name: 'publish, confirmed: quorum queue (AMQP 0-9-1)', perSecond: quorum.publish },

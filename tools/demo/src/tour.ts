@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { main } from '@rabbit-tutorials/connection';
 import { Management } from '@rabbit-tutorials/management';
-import { type AppProcess, type StartedBroker, brokerUrl, resolveBroker, spawnApp } from '@rabbit-tutorials/broker';
+import { type AppProcess, type StartedBroker, brokerUrl, resolveBroker, servesStreamClient, spawnApp } from '@rabbit-tutorials/broker';
 import { randomBytes } from 'node:crypto';
 
 type Env = Record<string, string>;
@@ -171,7 +171,7 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
       const readers = [start('stream-queue', 'receive', ['--offset', 'first'], env), start('stream-queue', 'receive', ['--offset', 'first'], env)];
       for (const reader of readers) await reader.waitFor(/Received message second entry/);
       readers.forEach((reader, i) => show(`stream-queue reader ${i + 1}`, reader));
-      if (Number(env.BROKER_VERSION!.split('.')[0]) * 100 + Number(env.BROKER_VERSION!.split('.')[1]) < 311) {
+      if (!servesStreamClient(env.BROKER_VERSION!)) {
         console.log(`    (the stream-protocol programs need RabbitMQ 3.11 or later; this broker is ${env.BROKER_VERSION})`);
         return;
       }
