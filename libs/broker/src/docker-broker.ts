@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ENABLED_PLUGINS, rabbitmqConf } from './broker-config.js';
 import { type CertFiles, generateCerts } from './certs.js';
-import { freePort } from './local-broker.js';
+import { freePort } from './ports.js';
 import { type Endpoint, waitUntilReady } from './ready.js';
 
 /** The image used when a Docker engine is available: the 4.x line the compose file runs. */

@@ -1,11 +1,11 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ENABLED_PLUGINS, listenersConf, rabbitmqConf } from './broker-config.js';
 import { type CertFiles, generateCerts } from './certs.js';
+import { freePort, isFree, release, reserve } from './ports.js';
 import { type Endpoint, waitUntilReady } from './ready.js';
 
 const run = promisify(execFile);
@@ -29,25 +29,6 @@ export function hasLocalRabbitmq(): boolean {
   } catch {
     return false;
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, () => server.close(() => resolve(true)));
-  });
 }
 
 /** Debian's rabbitmq-server run as root switches to user rabbitmq: that user must own the node's files. */
@@ -82,16 +63,31 @@ export async function createLocalBroker(options: {
   /** Who readiness checks log in as when the layers define users (default guest). */
   admin?: { username: string; password: string };
 } = {}): Promise<LocalBrokerSpec> {
+  const picked: number[] = [];
   const pick = async (name: keyof LocalBrokerSpec['ports']) => {
     const required = options.requiredPorts?.[name];
-    if (required !== undefined && !(await isFree(required))) throw new Error(`port ${required} (${name}) is in use`);
-    const preferred = required ?? options.ports?.[name];
-    return preferred !== undefined && (await isFree(preferred)) ? preferred : freePort();
+    const preferred = options.ports?.[name];
+    let port: number;
+    if (required !== undefined) {
+      if (!(await isFree(required))) throw new Error(`port ${required} (${name}) is in use`);
+      reserve(required, true); // asked for by name: ours even if another process set it aside
+      port = required;
+    } else {
+      port = preferred !== undefined && (await isFree(preferred)) && reserve(preferred) ? preferred : await freePort();
+    }
+    picked.push(port);
+    return port;
   };
-  const ports = {
-    amqp: await pick('amqp'), amqps: await pick('amqps'), management: await pick('management'),
-    managementTls: await pick('managementTls'), stream: await pick('stream'), streamTls: await pick('streamTls'), dist: await pick('dist'),
-  };
+  let ports: LocalBrokerSpec['ports'];
+  try {
+    ports = {
+      amqp: await pick('amqp'), amqps: await pick('amqps'), management: await pick('management'),
+      managementTls: await pick('managementTls'), stream: await pick('stream'), streamTls: await pick('streamTls'), dist: await pick('dist'),
+    };
+  } catch (err) {
+    release(picked);
+    throw err;
+  }
   // Made once the ports are settled: a taken required port leaves nothing behind.
   const dir = mkdtempSync(join(tmpdir(), 'rabbit-tutorials-broker-'));
   const certs = generateCerts(join(dir, 'certs'));
@@ -217,6 +213,7 @@ export async function restartLocalBroker(spec: LocalBrokerSpec): Promise<void> {
 export async function destroyLocalBroker(spec: LocalBrokerSpec): Promise<void> {
   await stopLocalBroker(spec);
   rmSync(spec.dir, { recursive: true, force: true });
+  release(Object.values(spec.ports));
 }
 
 function alive(pid: number): boolean {

@@ -1,0 +1,82 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/*
+ * A port the kernel calls free is free only until someone binds it, and a node binds its ports
+ * seconds after they are chosen: two picks (in one node, or two nodes started at once by parallel
+ * test files) can get the same port. So each port handed out is reserved by a file naming this
+ * process; the reservation ends with release(), or with the process (a dead owner's file is reused).
+ */
+const RESERVED = join(tmpdir(), `rabbit-tutorials-ports-${process.getuid?.() ?? 'user'}`);
+const ours = new Set<number>();
+process.once('exit', () => release([...ours]));
+
+function owner(port: number): number | undefined {
+  try {
+    return Number(readFileSync(join(RESERVED, String(port)), 'utf8')) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reserves a port for this process: false if it is already reserved, by us or by a live process. */
+export function reserve(port: number, force = false): boolean {
+  mkdirSync(RESERVED, { recursive: true });
+  const file = join(RESERVED, String(port));
+  const held = owner(port);
+  if (held !== undefined && !force && (ours.has(port) || (held !== process.pid && alive(held)))) return false;
+  try {
+    writeFileSync(file, String(process.pid), { flag: held === undefined ? 'wx' : 'w' });
+  } catch {
+    return false; // reserved by someone else a moment ago
+  }
+  ours.add(port);
+  return true;
+}
+
+/** Ends this process's reservations of these ports. */
+export function release(ports: number[]): void {
+  for (const port of ports) {
+    if (!ours.delete(port)) continue;
+    if (owner(port) === process.pid) rmSync(join(RESERVED, String(port)), { force: true });
+  }
+}
+
+/** Can a server listen on this port now? */
+export function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
+  });
+}
+
+function unboundPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A port nothing listens on, reserved for this process: no other freePort() returns it until released. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await unboundPort();
+    if (reserve(port)) return port;
+  }
+}
