@@ -4,7 +4,7 @@
 // returns credit: nothing is deleted). Prints each message with its offset until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import type { Channel } from 'amqplib';
-import { UsageError, connect, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { UsageError, connect, describeError, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
 
 // As send.ts and the stream client declare it: the same stream, whoever comes first.
 const STREAM_OPTIONS = { durable: true, arguments: { 'x-queue-type': 'stream', 'x-max-length-bytes': 5_000_000_000 } };
@@ -17,7 +17,11 @@ main('receive [--stream NAME] [--offset first|last|next|N|TIME]   (TIME: ISO 860
 
   const connection = await connect({
     async setup(connection) {
+      let reading = false;
       channel = await connection.createChannel();
+      // In setup the failed call itself rejects, and connect() retries what can be retried (just after
+      // a broker restart the stream is back a moment later than the node); once reading, it is the end.
+      channel.on('error', (err) => reading && stop(describeError(err)));
       await channel.assertQueue(stream, STREAM_OPTIONS);
       await channel.prefetch(100); // required on a stream: how many messages may be on their way at once
       await channel.consume(stream, (message) => {
@@ -26,6 +30,7 @@ main('receive [--stream NAME] [--offset first|last|next|N|TIME]   (TIME: ISO 860
         console.log(` [x] Received message ${printable(message.content.toString())} (offset ${at})`);
         channel.ack(message); // returns the credit; the message stays in the stream
       }, { arguments: { 'x-stream-offset': offset } });
+      reading = true;
       console.log(` [*] Reading '${stream}' from ${values.offset ?? 'first'}. To exit press CTRL+C`);
     },
   });
