@@ -4,7 +4,8 @@
 // process (poison) goes to task_queue.dead instead of coming back for ever.
 import { parseArgs } from 'node:util';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { connect, describeError, finishWork, intOption, loadConfig, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { connect, describeError, intOption, loadConfig, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { finishWork } from './finish-work.js';
 
 const QUEUE = 'task_queue';
 const DEAD = 'task_queue.dead';
@@ -68,7 +69,7 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]', async
 
   await untilShutdown(connection);
   await channel!.cancel(consumerTag!).catch(() => undefined); // no new tasks; unstarted ones go back to the queue
-  await finishWork(working); // the current task is finished and acked (bounded by RABBITMQ_SHUTDOWN_TIMEOUT_MS)
+  await finishWork(working, config.shutdownTimeoutMs); // the current task is finished and acked (RABBITMQ_SHUTDOWN_TIMEOUT_MS)
   await channel!.close().catch(() => undefined); // its close-ok proves the broker has every ack
   await connection.close();
 });

@@ -17,6 +17,8 @@ export interface RabbitConfig {
   hostname: string; port: number; username: string; password: string; vhost: string; tls?: TlsConfig;
   heartbeat: number; frameMax?: number; channelMax?: number; connectionName?: string;
   connectionAttempts: number; retryDelayMs: number; connectTimeoutMs: number; blockedTimeoutMs: number;
+  /** How long a consumer's shutdown waits for the messages in progress. */
+  shutdownTimeoutMs: number;
   /** The stream protocol's port (rabbitmq_stream plugin), on the same host. */
   streamPort: number;
   /** How the tutorial queues are declared: quorum, or as the classic (pre-quorum) tutorials did. */
@@ -45,7 +47,7 @@ export function loadConfig(env: Env = process.env): RabbitConfig {
   const config: RabbitConfig = {
     hostname: get('RABBITMQ_HOST') ?? 'localhost', port: 5672, username: get('RABBITMQ_USER') ?? 'guest',
     password: get('RABBITMQ_PASSWORD') ?? 'guest', vhost: get('RABBITMQ_VHOST') ?? '/', heartbeat: 60,
-    connectionAttempts: 5, retryDelayMs: 1000, connectTimeoutMs: 10_000, blockedTimeoutMs: 60_000, queueType: 'quorum', streamPort: 5552,
+    connectionAttempts: 5, retryDelayMs: 1000, connectTimeoutMs: 10_000, blockedTimeoutMs: 60_000, shutdownTimeoutMs: 30_000, queueType: 'quorum', streamPort: 5552,
   };
   if (url) fromUrl(url, config);
 
@@ -64,6 +66,7 @@ export function loadConfig(env: Env = process.env): RabbitConfig {
   config.retryDelayMs = intVar('RABBITMQ_RETRY_DELAY_MS', get('RABBITMQ_RETRY_DELAY_MS'), 1000, 0, 600_000);
   config.connectTimeoutMs = intVar('RABBITMQ_CONNECT_TIMEOUT_MS', get('RABBITMQ_CONNECT_TIMEOUT_MS'), config.connectTimeoutMs, 1, 600_000);
   config.blockedTimeoutMs = intVar('RABBITMQ_BLOCKED_TIMEOUT_MS', get('RABBITMQ_BLOCKED_TIMEOUT_MS'), config.blockedTimeoutMs, 1, 86_400_000);
+  config.shutdownTimeoutMs = intVar('RABBITMQ_SHUTDOWN_TIMEOUT_MS', get('RABBITMQ_SHUTDOWN_TIMEOUT_MS'), config.shutdownTimeoutMs, 0, 3_600_000);
   config.connectionName = get('RABBITMQ_CONNECTION_NAME');
   config.streamPort = intVar('RABBITMQ_STREAM_PORT', get('RABBITMQ_STREAM_PORT'), config.tls ? 5551 : 5552, 1, 65535);
   const queueType = get('RABBITMQ_QUEUE_TYPE')?.toLowerCase() ?? 'quorum';

@@ -96,19 +96,3 @@ export function stop(reason?: string): void {
   stopRequested?.(reason);
   stopRequested = undefined;
 }
-
-/**
- * Waits for the messages in progress to be handled, at most RABBITMQ_SHUTDOWN_TIMEOUT_MS (default
- * 30 s). Those still running then are abandoned: unacked, the broker delivers them again.
- */
-export async function finishWork(inProgress: Set<Promise<unknown>>): Promise<void> {
-  if (inProgress.size === 0) return;
-  const timeoutMs = intVar('RABBITMQ_SHUTDOWN_TIMEOUT_MS', process.env.RABBITMQ_SHUTDOWN_TIMEOUT_MS?.trim() || undefined, 30_000, 0, 3_600_000);
-  log(`waiting up to ${timeoutMs} ms for ${inProgress.size} message(s) in progress`);
-  const timer = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, true).unref());
-  if (await Promise.race([Promise.allSettled(inProgress).then(() => false), timer])) {
-    log(`${inProgress.size} message(s) still in progress; the broker will redeliver them`);
-    // The abandoned work must not keep the process alive once the caller has closed the connection.
-    setTimeout(() => process.exit(), 1000).unref();
-  }
-}
