@@ -12,6 +12,8 @@ export interface Listeners {
   /** The stream protocol, plain and TLS. */
   streamPort: number;
   streamTlsPort: number;
+  /** rabbitmq_prometheus: the broker's metrics on /metrics (Prometheus text format). */
+  prometheusPort: number;
   /**
    * Where stream clients are told to connect (they open their publisher and consumer connections to
    * the address the broker advertises): the host and ports as seen from the clients.
@@ -35,7 +37,9 @@ export function listenersConf(o: Listeners): string {
     `management.ssl.cacertfile = ${o.certDir}/ca.pem`,
     `management.ssl.certfile = ${o.certDir}/server.pem`,
     `management.ssl.keyfile = ${o.certDir}/server.key`,
-    ...(o.loopbackOnly ? ['management.tcp.ip = 127.0.0.1', 'management.ssl.ip = 127.0.0.1'] : []),
+    `prometheus.tcp.port = ${o.prometheusPort}`,
+    // The plugin listens on every interface unless told otherwise.
+    ...(o.loopbackOnly ? ['management.tcp.ip = 127.0.0.1', 'management.ssl.ip = 127.0.0.1', 'prometheus.tcp.ip = 127.0.0.1'] : []),
     `stream.listeners.tcp.1 = ${ip}${o.streamPort}`,
     `stream.listeners.ssl.1 = ${ip}${o.streamTlsPort}`,
     `stream.advertised_host = ${o.advertised.host}`,
@@ -60,5 +64,5 @@ export function rabbitmqConf(o: Listeners & {
   ].join('\n');
 }
 
-/** Management and streams (the stream protocol, and streams in the management UI). */
-export const ENABLED_PLUGINS = '[rabbitmq_management,rabbitmq_stream,rabbitmq_stream_management].\n';
+/** Management, Prometheus metrics and streams (the stream protocol, and streams in the management UI). */
+export const ENABLED_PLUGINS = '[rabbitmq_management,rabbitmq_prometheus,rabbitmq_stream,rabbitmq_stream_management].\n';

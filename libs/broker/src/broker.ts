@@ -150,7 +150,6 @@ export function brokerUrl(info: BrokerInfo, vhost: string, user?: { username: st
     `@${urlHost(info.hostname)}:${info.port}/${encodeURIComponent(vhost)}`;
 }
 
-/** Stops and starts the broker; durable queues and persistent messages survive. */
 /** Can rabbitmq-stream-js-client use a broker of this version? It speaks commands RabbitMQ added in 3.11. */
 export function servesStreamClient(version: string): boolean {
   const [major = 0, minor = 0] = version.split('.').map(Number);
@@ -163,6 +162,7 @@ export async function brokerctl(info: BrokerInfo, args: string[]): Promise<strin
   return info.restart.kind === 'local' ? rabbitmqctl(info.restart.spec, args) : execInContainer(info.restart.containerId, ['rabbitmqctl', ...args]);
 }
 
+/** Stops and starts the broker; durable queues and persistent messages survive. */
 export async function restartBroker(info: BrokerInfo): Promise<void> {
   if (!info.restart) throw new Error(`cannot restart ${info.description}: the tests did not start it`);
   if (info.restart.kind === 'local') await restartLocalBroker(info.restart.spec);

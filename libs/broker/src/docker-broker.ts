@@ -11,7 +11,7 @@ export const RABBITMQ_IMAGE = 'rabbitmq:4.1-management';
 /** Where the config and certificates go in the container (the image reads conf.d after its 10-defaults.conf). */
 export const CONTAINER_CONF = '/etc/rabbitmq/conf.d/90-tests.conf';
 const CONTAINER_CERTS = '/etc/rabbitmq/certs';
-const PORTS = { amqp: 5672, amqps: 5671, management: 15672, managementTls: 15671, stream: 5552, streamTls: 5551 };
+const PORTS = { amqp: 5672, amqps: 5671, management: 15672, managementTls: 15671, stream: 5552, streamTls: 5551, prometheus: 15692 };
 
 /**
  * Restarting the broker inside its container: the node stops cleanly (clients get 320
@@ -27,7 +27,7 @@ export const RESTART_IN_PLACE = [['rabbitmqctl', 'stop_app'], ['rabbitmqctl', 's
 export function containerConf(options: { failIfNoPeerCert?: boolean; advertised?: { host: string; streamPort: number; streamTlsPort: number } } = {}): string {
   return rabbitmqConf({
     amqpPort: PORTS.amqp, amqpsPort: PORTS.amqps, managementPort: PORTS.management, managementTlsPort: PORTS.managementTls,
-    streamPort: PORTS.stream, streamTlsPort: PORTS.streamTls,
+    streamPort: PORTS.stream, streamTlsPort: PORTS.streamTls, prometheusPort: PORTS.prometheus,
     advertised: options.advertised ?? { host: 'localhost', streamPort: PORTS.stream, streamTlsPort: PORTS.streamTls },
     certDir: CONTAINER_CERTS, loopbackOnly: false, failIfNoPeerCert: options.failIfNoPeerCert,
   });
@@ -59,7 +59,7 @@ export async function composeV2(): Promise<{ version: string } | { missing: stri
 export interface DockerBroker {
   containerId: string;
   endpoint: Endpoint;
-  ports: { amqp: number; amqps: number; management: number; managementTls: number; stream: number; streamTls: number };
+  ports: { amqp: number; amqps: number; management: number; managementTls: number; stream: number; streamTls: number; prometheus: number };
   certs: CertFiles;
   stop(): Promise<void>;
 }
@@ -93,13 +93,13 @@ export async function startDockerBroker(
     })))
     // Not the module's log wait: the management API answering means the node has booted.
     .withWaitStrategy(Wait.forHttp('/api/overview', PORTS.management).withBasicCredentials('guest', 'guest').forStatusCode(200))
-    .withExposedPorts({ container: PORTS.stream, host: advertised.streamPort }, { container: PORTS.streamTls, host: advertised.streamTlsPort })
+    .withExposedPorts({ container: PORTS.stream, host: advertised.streamPort }, { container: PORTS.streamTls, host: advertised.streamTlsPort }, PORTS.prometheus)
     .withStartupTimeout(120_000)
     .start();
   const ports = {
     amqp: container.getMappedPort(PORTS.amqp), amqps: container.getMappedPort(PORTS.amqps),
     management: container.getMappedPort(PORTS.management), managementTls: container.getMappedPort(PORTS.managementTls),
-    stream: advertised.streamPort, streamTls: advertised.streamTlsPort,
+    stream: advertised.streamPort, streamTls: advertised.streamTlsPort, prometheus: container.getMappedPort(PORTS.prometheus),
   };
   const endpoint = { host, amqpPort: ports.amqp, managementUrl: `http://${urlHost(host)}:${ports.management}`, username: 'guest', password: 'guest' };
   await waitUntilReady(endpoint, { timeoutMs: 60_000 });

@@ -1,6 +1,7 @@
 export { type BrokerInfo, brokerUrl, brokerctl, resolveBroker, restartBroker, servesStreamClient, type StartedBroker } from './broker.js';
-export { composeV2, dockerAvailable } from './docker-broker.js';
+export { composeV2, dockerAvailable, urlHost } from './docker-broker.js';
 export { startLikeImage } from './image-node.js';
+export { listeners } from './listeners.js';
 export { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, launchLocalBroker, rabbitmqctl, startLocalBroker } from './local-broker.js';
 export { freePort } from './ports.js';
 export { AppProcess, ROOT, spawnApp } from './process.js';

@@ -14,7 +14,7 @@ const run = promisify(execFile);
 export interface LocalBrokerSpec {
   dir: string;
   nodeName: string;
-  ports: { amqp: number; amqps: number; management: number; managementTls: number; stream: number; streamTls: number; dist: number };
+  ports: { amqp: number; amqps: number; management: number; managementTls: number; stream: number; streamTls: number; prometheus: number; dist: number };
   certs: CertFiles;
   env: Record<string, string>;
   /** A user with a management tag: readiness checks log in as it. */
@@ -82,7 +82,8 @@ export async function createLocalBroker(options: {
   try {
     ports = {
       amqp: await pick('amqp'), amqps: await pick('amqps'), management: await pick('management'),
-      managementTls: await pick('managementTls'), stream: await pick('stream'), streamTls: await pick('streamTls'), dist: await pick('dist'),
+      managementTls: await pick('managementTls'), stream: await pick('stream'), streamTls: await pick('streamTls'),
+      prometheus: await pick('prometheus'), dist: await pick('dist'),
     };
   } catch (err) {
     release(picked);
@@ -97,7 +98,7 @@ export async function createLocalBroker(options: {
   mkdirSync(join(dir, 'conf.d'));
   const listeners = {
     amqpPort: ports.amqp, amqpsPort: ports.amqps, managementPort: ports.management, managementTlsPort: ports.managementTls,
-    streamPort: ports.stream, streamTlsPort: ports.streamTls, advertised: { host: 'localhost', streamPort: ports.stream, streamTlsPort: ports.streamTls },
+    streamPort: ports.stream, streamTlsPort: ports.streamTls, prometheusPort: ports.prometheus, advertised: { host: 'localhost', streamPort: ports.stream, streamTlsPort: ports.streamTls },
     certDir: certs.dir, loopbackOnly: true,
   };
   for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content);

@@ -115,4 +115,4 @@ export function useVhost(): TestVhost {
 }
 export { eventually, publishConfirmed, queueDepth } from './amqp.js';
 export { NO_PIKA, pikaPython, startPika } from './pika.js';
-export { composeV2, destroyLocalBroker, dockerAvailable, freePort, hasLocalRabbitmq, launchLocalBroker, startLikeImage } from '@rabbit-tutorials/broker';
+export { composeV2, destroyLocalBroker, dockerAvailable, freePort, hasLocalRabbitmq, launchLocalBroker, listeners, startLikeImage } from '@rabbit-tutorials/broker';

@@ -6,15 +6,16 @@ import { parseArgs } from 'node:util';
 import { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, rabbitmqctl, startLocalBroker } from '@rabbit-tutorials/broker';
 import { intOption, log, main } from '@rabbit-tutorials/connection';
 
-main('broker [--port N] [--tls-port N] [--management-port N] [--stream-port N]', async () => {
+main('broker [--port N] [--tls-port N] [--management-port N] [--stream-port N] [--prometheus-port N]', async () => {
   const { values } = parseArgs({ options: {
     port: { type: 'string' }, 'tls-port': { type: 'string' }, 'management-port': { type: 'string' }, 'stream-port': { type: 'string' },
+    'prometheus-port': { type: 'string' },
   } });
   const port = (name: string, value?: string) => (value === undefined ? undefined : intOption(name, value, 0, 1, 65535));
   const requiredPorts = { amqp: port('port', values.port), amqps: port('tls-port', values['tls-port']), management: port('management-port', values['management-port']),
-    stream: port('stream-port', values['stream-port']) };
+    stream: port('stream-port', values['stream-port']), prometheus: port('prometheus-port', values['prometheus-port']) };
   if (!hasLocalRabbitmq()) throw new Error('rabbitmq-server is not installed (apt-get install rabbitmq-server), or use Docker: docker compose -f infra/docker-compose.yml up rabbitmq');
-  const spec = await createLocalBroker({ ports: { amqp: 5672, amqps: 5671, management: 15672, stream: 5552, streamTls: 5551 }, requiredPorts });
+  const spec = await createLocalBroker({ ports: { amqp: 5672, amqps: 5671, management: 15672, stream: 5552, streamTls: 5551, prometheus: 15692 }, requiredPorts });
   log(`starting ${spec.nodeName} (data in ${spec.dir})`);
   await startLocalBroker(spec);
   // The classic tutorial programs connect to the vhost "demo": guest may use it as it uses "/".
@@ -30,6 +31,7 @@ TLS:  RABBITMQ_URL=amqps://guest:guest@localhost:${ports.amqps}/  RABBITMQ_SSL_C
       (client certificate for mutual TLS: ${certs.clientCert} and ${certs.clientKey})
 Management UI: http://127.0.0.1:${ports.management} (guest / guest)
 Streams (rabbitmq_stream): RABBITMQ_STREAM_PORT=${ports.stream} (TLS: ${ports.streamTls})
+Broker metrics for Prometheus (rabbitmq_prometheus): http://127.0.0.1:${ports.prometheus}/metrics
 Vhosts: / and demo (the classic tutorial programs' vhost: RABBITMQ_VHOST=demo)
 
 Ctrl+C stops it and deletes its data.`);

@@ -7,8 +7,9 @@ import { AppProcess, ROOT, freePort, hasLocalRabbitmq } from '@rabbit-tutorials/
 
 describe('npm run broker', () => {
   it.skipIf(!hasLocalRabbitmq())('starts a local node on the port asked for, prints how to reach it, and removes it on Ctrl+C', async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/broker/src/broker.ts'), '--port', String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [port, prometheusPort] = [await freePort(), await freePort()];
+    const args = ['--port', String(port), '--prometheus-port', String(prometheusPort)];
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/broker/src/broker.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const cli = new AppProcess(child, 'npm run broker');
     try {
       await cli.waitFor(/^Ctrl\+C stops it/, 1, 90_000);
@@ -20,6 +21,10 @@ describe('npm run broker', () => {
       // The classic tutorial programs' vhost, open to guest.
       await (await connect({ config: loadConfig({ RABBITMQ_URL: `${url}demo` }) })).close();
       expect(cli.stdout.join('\n')).toMatch(/RABBITMQ_SSL_CA=\S+ca\.pem/);
+      // The broker's metrics, for Prometheus.
+      const metricsUrl = /Prometheus \(rabbitmq_prometheus\): (\S+)/.exec(cli.stdout.join('\n'))![1]!;
+      expect(metricsUrl).toBe(`http://127.0.0.1:${prometheusPort}/metrics`);
+      expect(await (await fetch(metricsUrl)).text()).toMatch(/^rabbitmq_identity_info\{/m);
       // It keeps running until told to stop.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(cli.child.exitCode).toBeNull();
