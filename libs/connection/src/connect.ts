@@ -1,10 +1,14 @@
 import amqplib from 'amqplib';
 import type { ChannelModel, RecoveringChannelModel } from 'amqplib';
+import { channel } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { basename } from 'node:path';
 import { type RabbitConfig, describeTarget, loadConfig } from './config.js';
 import { BrokerError, describeError, isFatal } from './errors.js';
 import { log, stop } from './program.js';
+
+// Reconnections, for whoever listens (the metrics of libs/telemetry); free when nobody does.
+const reconnected = channel('rabbit-tutorials:reconnect');
 
 export interface ConnectOptions {
   /** Connection name in the management UI (RABBITMQ_CONNECTION_NAME wins; default the program's file name). */
@@ -118,7 +122,10 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   connection.on('disconnect', (err: unknown) => log(`connection lost: ${explain(err).message}; reconnecting`));
   connection.on('reconnect-scheduled', ({ delay }: { delay: number }) => log(`retrying in ${delay} ms`));
   connection.on('connect', () => {
-    if (connected) log('reconnected; topology and consumers restored');
+    if (connected) {
+      log('reconnected; topology and consumers restored');
+      reconnected.publish({ target: describeTarget(config) });
+    }
     connected = true;
   });
   connection.on('connect-failed', (err: unknown) => {

@@ -1,17 +1,34 @@
-// Tracing for any program, off unless the standard OTEL_* variables ask for it. Preloaded:
+// Tracing and metrics for any program, off unless asked for. Preloaded:
 //   OTEL_TRACES_EXPORTER=console node --import @rabbit-tutorials/telemetry/register --import tsx apps/hello/src/send.ts
-// (nx targets add it when OTEL_TRACES_EXPORTER is set). OpenTelemetry's Node SDK takes the exporter,
-// service name and sampler from OTEL_*; amqplib's instrumentation makes the spans and carries the W3C
-// trace context in message headers, so a consumer's span continues its producer's trace.
+//   METRICS_PORT=9464 node --import @rabbit-tutorials/telemetry/register --import tsx apps/task-queue/src/worker.ts
+// (nx targets add it when OTEL_TRACES_EXPORTER or METRICS_PORT is set). OpenTelemetry's Node SDK takes
+// the exporter, service name and sampler from OTEL_*; amqplib's instrumentation makes the spans and
+// carries the W3C trace context in message headers, so a consumer's span continues its producer's
+// trace. The same instrumentation's hooks count the messages for /metrics (metrics.mjs).
 // Plain JavaScript, so it loads before tsx and before amqplib, whose require() it hooks.
-import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import wanted from './wanted.cjs';
 
-// Traces only, unless metrics or logs are asked for by name.
-process.env.OTEL_METRICS_EXPORTER ??= 'none';
-process.env.OTEL_LOGS_EXPORTER ??= 'none';
+const { tracing, metrics } = wanted(process.env);
+// Loaded and made only when asked for (an instrumentation hooks amqplib as soon as it exists).
+const instrumentation = tracing || metrics ? new (await import('@opentelemetry/instrumentation-amqplib')).AmqplibInstrumentation(
+  metrics ? (await import('./metrics.mjs')).serveMetrics(process.env) : {}) : undefined;
 
-const sdk = new NodeSDK({ instrumentations: [new AmqplibInstrumentation()] });
-sdk.start();
-// Short programs (a send) end as soon as their work is done: export what is buffered first.
-process.once('beforeExit', () => void sdk.shutdown());
+if (tracing) {
+  // The service in the traces: the connection's name (compose sets one per service), else app-role
+  // from the file (apps/task-queue/src/worker.ts: task-queue-worker).
+  const [, app, role] = /apps[\\/]([^\\/]+)[\\/]src[\\/]([^\\/]+)\.ts$/.exec(process.argv[1] ?? '') ?? [];
+  const service = process.env.RABBITMQ_CONNECTION_NAME?.trim() || (app && `${app}-${role}`);
+  if (service && !process.env.OTEL_SERVICE_NAME?.trim()) process.env.OTEL_SERVICE_NAME = service;
+  // Traces only, unless metrics or logs are asked for by name.
+  process.env.OTEL_METRICS_EXPORTER ??= 'none';
+  process.env.OTEL_LOGS_EXPORTER ??= 'none';
+  const { NodeSDK } = await import('@opentelemetry/sdk-node');
+  const sdk = new NodeSDK({ instrumentations: [instrumentation] });
+  sdk.start();
+  // Short programs (a send) end as soon as their work is done: export what is buffered first.
+  process.once('beforeExit', () => void sdk.shutdown());
+} else if (metrics) {
+  // Metrics only: the hooks run, the spans are the no-op tracer's and go nowhere.
+  const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
+  registerInstrumentations({ instrumentations: [instrumentation] });
+}

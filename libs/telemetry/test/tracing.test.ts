@@ -66,6 +66,24 @@ describe('tracing (OpenTelemetry, amqplib instrumentation)', () => {
     expect(JSON.stringify(published.attributes)).toContain('task_queue');
   });
 
+  it('emit → every receiver: each receiver\'s span is a child of the one publish span', async () => {
+    const service = (role: string) => `${role}-${vhost.name}`;
+    const receivers = ['a', 'b'].map((id) => startApp('fanout-logs', 'receive', [], traced(service(`receive-${id}`))));
+    for (const receiver of receivers) await receiver.waitFor(/Waiting for logs/);
+    expect((await runApp('fanout-logs', 'emit', ['traced log'], traced(service('emit')))).code).toBe(0);
+    for (const receiver of receivers) await receiver.waitFor(/traced log/);
+    let published: Span | undefined;
+    await eventually(async () => {
+      published = spans.find((s) => s.service === service('emit') && s.kind === PRODUCER);
+      return published !== undefined && ['a', 'b'].every((id) => spans.some((s) => s.service === service(`receive-${id}`) && s.traceId === published!.traceId));
+    }, 15_000, 'the publish span and both receivers\' spans');
+    for (const id of ['a', 'b']) {
+      const handled = spans.find((s) => s.service === service(`receive-${id}`) && s.kind === CONSUMER)!;
+      expect(handled.parentSpanId).toBe(published!.spanId);
+      expect(handled.attributes['messaging.destination']).toBe('logs');
+    }
+  });
+
   it('rpc client → server → reply: the server\'s span is a child of the client\'s, in one trace', async () => {
     const service = (role: string) => `${role}-${vhost.name}`;
     const server = startApp('rpc-fib', 'server', [], traced(service('server')));

@@ -35,12 +35,22 @@ describe('nx run app:role -- args', () => {
     expect(bad.stdout + bad.stderr).not.toMatch(/npm (ERR|error)/);
   });
 
-  it('OTEL_TRACES_EXPORTER turns tracing on (the console exporter prints the publish span); unset, nothing of it runs', async () => {
-    const traced = await nx(['run', 'hello:send', '--', 'traced'], { ...vhost.env, OTEL_TRACES_EXPORTER: 'console', OTEL_SERVICE_NAME: 'hello-send' });
+  it('OTEL_TRACES_EXPORTER turns tracing on, METRICS_PORT metrics; unset, nothing of OpenTelemetry or prom-client is loaded', async () => {
+    const probe = { NODE_OPTIONS: `--require ${join(ROOT, 'tools/nx-plugin/test/fixtures/count-telemetry-modules.cjs')}` };
+    // No OTEL_SERVICE_NAME: the service is named after the app and role.
+    const traced = await nx(['run', 'hello:send', '--', 'traced'], { ...vhost.env, ...probe, OTEL_TRACES_EXPORTER: 'console' });
     expect(traced.code, traced.stderr).toBe(0);
     expect(traced.stdout).toMatch(/'service\.name': 'hello-send'/);
     expect(traced.stdout).toMatch(/'messaging\.system': 'rabbitmq'/);
-    const plain = await nx(['run', 'hello:send', '--', 'plain'], vhost.env);
+    expect(Number(/\[telemetry modules\] send\.ts: (\d+)/.exec(traced.stderr)?.[1])).toBeGreaterThan(0);
+
+    const measured = await nx(['run', 'hello:send', '--', 'measured'], { ...vhost.env, ...probe, METRICS_PORT: '0' });
+    expect(measured.code, measured.stderr).toBe(0);
+    expect(measured.stderr).toMatch(/^\[metrics\] http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
+
+    const plain = await nx(['run', 'hello:send', '--', 'plain'], { ...vhost.env, ...probe });
+    expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stdout).not.toMatch(/messaging\.system|traceId/);
+    expect(plain.stderr).toContain('[telemetry modules] send.ts: 0');
   });
 });
