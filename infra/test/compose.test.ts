@@ -2,14 +2,15 @@
 // users on a local node configured as the image would be) and, where Docker runs, brought up for real.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeV2, dockerAvailable, hasLocalRabbitmq, ROOT, runApp, startApp, startLikeImage } from '@rabbit-tutorials/testing';
+import { composeV2, dockerAvailable, eventually, hasLocalRabbitmq, ROOT, runApp, startApp, startLikeImage } from '@rabbit-tutorials/testing';
+import { urlHost } from '@rabbit-tutorials/broker';
 
 const INFRA = join(ROOT, 'infra');
 type Service = {
@@ -62,7 +63,9 @@ const template = JSON.parse(readFileSync(join(INFRA, 'rabbitmq/definitions.json'
 const definitions = JSON.parse(readFileSync(join(SECRETS, 'rabbitmq/definitions.local.json'), 'utf8')) as Definitions;
 /** What the docs tell users to put in .env for the programs on their machine. */
 const hostEnv = readEnv(join(SECRETS, 'host.env'));
-const appServices = Object.entries(compose.services).filter(([name]) => name !== 'rabbitmq');
+/** Traces and metrics in a browser (infra/observability); every other service but the broker runs an app. */
+const OBSERVABILITY = ['jaeger', 'prometheus', 'grafana-dashboards', 'grafana'];
+const appServices = Object.entries(compose.services).filter(([name]) => name !== 'rabbitmq' && !OBSERVABILITY.includes(name));
 
 /** Every program of every pattern app: its nx targets that run a src/<role>.ts. */
 // Every pattern runs as a service; the troubleshooting cases are run by hand (and by the demo), not served.
@@ -107,7 +110,8 @@ describe('infra/docker-compose.yml', () => {
     for (const [, service] of appServices) expect(service.environment!.RABBITMQ_PASSWORD).toBe(secrets[variable(service.environment!.RABBITMQ_USER!)]);
     // Private files; every user gets its own password, another run keeps them, a fresh setup gets new ones.
     for (const file of ['.env', 'host.env']) expect(statSync(join(SECRETS, file)).mode & 0o777).toBe(0o600);
-    expect(new Set(Object.values(secrets)).size).toBe(template.users.length);
+    expect(new Set(Object.values(secrets)).size).toBe(template.users.length + 1); // and Grafana's admin
+    expect(compose.services.grafana!.environment!.GF_SECURITY_ADMIN_PASSWORD).toBe(secrets.GRAFANA_ADMIN_PASSWORD);
     makeEnv(SECRETS);
     expect(readEnv(join(SECRETS, '.env'))).toEqual(secrets);
     const other = mkdtempSync(join(tmpdir(), 'compose-secrets-'));
@@ -124,6 +128,10 @@ describe('infra/docker-compose.yml', () => {
     expect(moved.services.rabbitmq!.ports).toEqual(['0.0.0.0:5673:5672', '0.0.0.0::15672', '0.0.0.0:5552:5552']);
     expect(composeFile('docker-compose.tls.yml', { ...secrets, BROKER_AMQPS_PORT: '' }).services.rabbitmq!.ports).toEqual(['127.0.0.1::5671', '127.0.0.1:5551:5551']);
     for (const [name, service] of appServices) expect(service.ports, name).toBeUndefined();
+    const published = (name: string) => compose.services[name]!.ports;
+    expect([published('jaeger'), published('prometheus'), published('grafana')]).toEqual([['127.0.0.1:16686:16686'], ['127.0.0.1:9090:9090'], ['127.0.0.1:3000:3000']]);
+    const ui = composeFile('docker-compose.yml', { ...secrets, GRAFANA_PORT: '3001', JAEGER_PORT: '' });
+    expect([ui.services.grafana!.ports, ui.services.jaeger!.ports]).toEqual([['127.0.0.1:3001:3000'], ['127.0.0.1::16686']]);
   });
 
   it('builds the app image once; every other app service runs it without building or pulling', () => {
@@ -170,7 +178,7 @@ describe('infra/docker-compose.yml', () => {
   });
 
   it('the TLS override switches every app to amqps with the CA, and mounts only the broker\'s own files', () => {
-    expect(Object.keys(tls.services).sort()).toEqual(Object.keys(compose.services).sort());
+    expect(Object.keys(tls.services).sort()).toEqual(['rabbitmq', ...appServices.map(([name]) => name)].sort());
     for (const [name] of appServices) {
       expect(tls.services[name]!.environment).toMatchObject({ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CA: '/certs/ca.pem' });
       expect(tls.services[name]!.volumes).toEqual(['./certs/out/ca.pem:/certs/ca.pem:ro']);
@@ -181,6 +189,105 @@ describe('infra/docker-compose.yml', () => {
       './certs/out/server.pem:/etc/rabbitmq/certs/server.pem:ro',
       './rabbitmq/tls.conf:/etc/rabbitmq/conf.d/91-tls.conf:ro',
     ]);
+  });
+});
+
+describe('traces and metrics in compose (infra/observability)', () => {
+  const prometheus = parse(readFileSync(join(INFRA, 'observability/prometheus.yml'), 'utf8')) as {
+    scrape_configs: { job_name: string; static_configs?: { targets: string[] }[]; dns_sd_configs?: { type: string; port: number; names: string[] }[] }[];
+  };
+  const job = (name: string) => prometheus.scrape_configs.find((j) => j.job_name === name)!;
+  const grafana = compose.services.grafana!;
+  /** Where Grafana finds a file of infra/observability/grafana, from its volumes. */
+  const mountedAt = (file: string) => grafana.volumes!.find((v) => v.startsWith(`./observability/grafana/${file}:`))?.split(':')[1];
+
+  it('Prometheus scrapes the broker on the port its config sets, with the plugin on', () => {
+    const conf = readFileSync(join(INFRA, 'rabbitmq/rabbitmq.conf'), 'utf8');
+    const port = /^prometheus\.tcp\.port = (\d+)$/m.exec(conf)![1];
+    expect(job('rabbitmq').static_configs![0]!.targets).toEqual([`rabbitmq:${port}`]);
+    expect(readFileSync(join(INFRA, 'rabbitmq/enabled_plugins'), 'utf8')).toContain('rabbitmq_prometheus');
+    expect(compose.services.prometheus!.volumes).toContain('./observability/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+  });
+
+  it('every long-running amqplib app serves /metrics where Prometheus looks for it; every amqplib app sends traces to Jaeger', () => {
+    const [discovery] = job('apps').dns_sd_configs!;
+    const measured = appServices.filter(([, s]) => s.environment!.METRICS_PORT !== undefined);
+    expect(measured.map(([name]) => name).sort()).toEqual([...discovery!.names].sort());
+    for (const [name, service] of measured) {
+      expect(service.environment, name).toMatchObject({ METRICS_PORT: String(discovery!.port), METRICS_HOST: '0.0.0.0' });
+      // Short programs (a send, run in a loop) end before a scrape: only consumers and servers serve metrics.
+      expect(service.command![0], name).toBe('node');
+    }
+    const amqplibApps = appServices.filter(([, s]) => s.network_mode !== 'service:rabbitmq');
+    for (const [name, service] of amqplibApps) {
+      expect(service.environment, name).toMatchObject({
+        NODE_OPTIONS: '--import @rabbit-tutorials/telemetry/register', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
+      });
+    }
+    // The connection name is the service name in the traces: one per service.
+    const names = amqplibApps.map(([, s]) => s.environment!.RABBITMQ_CONNECTION_NAME);
+    expect(new Set(names).size).toBe(amqplibApps.length);
+    // The stream-protocol programs do not use amqplib: there is nothing to instrument.
+    const streamProtocol = appServices.filter(([, s]) => s.network_mode === 'service:rabbitmq');
+    for (const [name, service] of streamProtocol) expect(service.environment!.NODE_OPTIONS, name).toBeUndefined();
+  });
+
+  it('Grafana: data sources at the services\' own ports, dashboards where the provisioning looks, admin password from infra/.env', () => {
+    const sources = parse(readFileSync(join(INFRA, 'observability/grafana/datasources.yml'), 'utf8')).datasources as { uid: string; type: string; url: string }[];
+    expect(sources.map((d) => [d.type, d.uid, d.url])).toEqual([['prometheus', 'prometheus', 'http://prometheus:9090'], ['jaeger', 'jaeger', 'http://jaeger:16686']]);
+    // The container ports those URLs use are the ones the services publish.
+    expect(compose.services.prometheus!.ports![0]).toMatch(/:9090$/);
+    expect(compose.services.jaeger!.ports![0]).toMatch(/:16686$/);
+    expect(mountedAt('datasources.yml')).toMatch(/^\/etc\/grafana\/provisioning\/datasources\//);
+    expect(mountedAt('dashboards.yml')).toMatch(/^\/etc\/grafana\/provisioning\/dashboards\//);
+    const providers = parse(readFileSync(join(INFRA, 'observability/grafana/dashboards.yml'), 'utf8')).providers as { name: string; options: { path: string } }[];
+    const path = (name: string) => providers.find((p) => p.name === name)!.options.path;
+    expect(mountedAt('apps.json')).toBe(`${path('apps')}/apps.json`);
+    // RabbitMQ's dashboards: the one-shot service writes them into the volume Grafana reads them from.
+    const fetcher = compose.services['grafana-dashboards']!;
+    const target = fetcher.command!.at(-1)!;
+    const volume = fetcher.volumes!.find((v) => v.endsWith(`:${target}`))!.split(':')[0];
+    expect(grafana.volumes).toContain(`${volume}:${path('rabbitmq')}:ro`);
+    expect((grafana as { depends_on?: Record<string, { condition: string }> }).depends_on).toEqual({ 'grafana-dashboards': { condition: 'service_completed_successfully' } });
+    expect(() => composeFile('docker-compose.yml', { ...secrets, GRAFANA_ADMIN_PASSWORD: '' })).toThrow(/GRAFANA_ADMIN_PASSWORD/);
+    for (const name of OBSERVABILITY) expect(compose.services[name]!.image, name).toMatch(/:[\w.-]*\d[\w.-]*$/); // a pinned version
+  });
+
+  it('the apps dashboard queries the Prometheus data source for metrics the apps serve', () => {
+    const dashboard = JSON.parse(readFileSync(join(INFRA, 'observability/grafana/apps.json'), 'utf8')) as {
+      panels: { datasource: { uid: string }; targets: { expr: string }[] }[];
+    };
+    const served = new Set([...readFileSync(join(ROOT, 'libs/telemetry/src/metrics.mjs'), 'utf8').matchAll(/'(amqp_\w+)'/g)].map((m) => m[1]!));
+    expect(served.size).toBeGreaterThan(4);
+    for (const panel of dashboard.panels) {
+      expect(panel.datasource.uid).toBe('prometheus');
+      for (const { expr } of panel.targets) {
+        for (const [metric] of expr.matchAll(/\bamqp_\w+/g)) expect(served, expr).toContain(metric.replace(/_(bucket|sum|count)$/, ''));
+        for (const [metric] of expr.matchAll(/\brabbitmq_\w+/g)) expect(metric).toMatch(/^rabbitmq_queue_messages_ready$/);
+      }
+    }
+  });
+
+  it('fetch-dashboards.sh: RabbitMQ\'s dashboards with the provisioned data source; offline, Grafana still starts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dashboards-'));
+    // A curl stand-in: writes an exported dashboard (FAIL=1: fails as curl does when offline).
+    writeFileSync(join(dir, 'curl'), '#!/bin/sh\n[ -n "$FAIL" ] && exit 6\nwhile [ "$1" != "-o" ]; do shift; done\n' +
+      'printf \'{"panels":[{"datasource":"${DS_PROMETHEUS}"}]}\' > "$2"\n', { mode: 0o755 });
+    const script = (env: Record<string, string>) => promisify(execFile)('sh', [join(INFRA, 'observability/fetch-dashboards.sh'), join(dir, 'out')],
+      { env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, ...env } });
+    try {
+      const offline = await script({ FAIL: '1' });
+      expect(offline.stdout).toMatch(/could not fetch dashboard 10991 .*Grafana starts without it/);
+      expect(readdirSync(join(dir, 'out'))).toEqual([]);
+      const online = await script({});
+      expect(online.stdout).toContain('fetched dashboard 10991 (rabbitmq-overview)');
+      expect(JSON.parse(readFileSync(join(dir, 'out/rabbitmq-overview.json'), 'utf8'))).toEqual({ panels: [{ datasource: 'prometheus' }] });
+      expect(readdirSync(join(dir, 'out')).sort()).toEqual(['rabbitmq-overview.json', 'rabbitmq-quorum-queues-raft.json', 'rabbitmq-stream.json']);
+      // On the next start, what is there is kept (no download).
+      expect((await script({ FAIL: '1' })).stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -320,9 +427,14 @@ describe('docker compose up (needs a Docker engine and Compose v2)', async () =>
     const infraHost = readEnv(join(INFRA, 'host.env'));
     // Any free host ports, so a broker already on 5672/15672 does not matter.
     const environment = await new DockerComposeEnvironment(INFRA, 'docker-compose.yml')
-      .withEnvironment({ BROKER_AMQP_PORT: '', BROKER_MANAGEMENT_PORT: '' })
+      .withEnvironment({ BROKER_AMQP_PORT: '', BROKER_MANAGEMENT_PORT: '', JAEGER_PORT: '', PROMETHEUS_PORT: '', GRAFANA_PORT: '' })
       .withBuild()
       .withWaitStrategy('rabbitmq-1', Wait.forHealthCheck())
+      // Images without a shell: their own readiness URLs.
+      .withWaitStrategy('jaeger-1', Wait.forHttp('/', 16686))
+      .withWaitStrategy('prometheus-1', Wait.forHttp('/-/ready', 9090))
+      .withWaitStrategy('grafana-1', Wait.forHttp('/api/health', 3000))
+      .withWaitStrategy('grafana-dashboards-1', Wait.forOneShotStartup())
       .withStartupTimeout(300_000)
       .up();
     try {
@@ -345,6 +457,19 @@ describe('docker compose up (needs a Docker engine and Compose v2)', async () =>
           }
         });
       });
+
+      // The programs' traces reach Jaeger; Prometheus scrapes the broker and the apps.
+      const url = (name: string, port: number) => `http://${urlHost(environment.getContainer(name).getHost())}:${environment.getContainer(name).getMappedPort(port)}`;
+      const json = async (address: string) => (await fetch(address)).json() as Promise<Record<string, unknown>>;
+      await eventually(async () => {
+        const services = (await json(`${url('jaeger-1', 16686)}/api/services`)).data as string[] | null;
+        return ['hello-send', 'hello-receive'].every((name) => services?.includes(name));
+      }, 120_000, 'hello-send and hello-receive in Jaeger');
+      await eventually(async () => {
+        const up = (await json(`${url('prometheus-1', 9090)}/api/v1/query?query=up`)).data as { result: { metric: Record<string, string>; value: [number, string] }[] };
+        const isUp = (labels: Record<string, string>) => up.result.some((r) => Object.entries(labels).every(([k, v]) => r.metric[k] === v) && r.value[1] === '1');
+        return isUp({ job: 'rabbitmq' }) && isUp({ job: 'apps', service: 'hello-receive' }) && isUp({ job: 'apps', service: 'worker' });
+      }, 120_000, 'Prometheus scraping the broker and the apps');
     } finally {
       await environment.down();
     }
