@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +7,22 @@ import { join } from 'node:path';
  * A port the kernel calls free is free only until someone binds it, and a node binds its ports
  * seconds after they are chosen: two picks (in one node, or two nodes started at once by parallel
  * test files) can get the same port. So each port handed out is reserved by a file naming this
- * process; the reservation ends with release(), or with the process (a dead owner's file is reused).
+ * process; the reservation ends with release(), or with the process (a dead owner's file is reused,
+ * and swept away by the next process that reserves a port).
  */
-const RESERVED = join(tmpdir(), `rabbit-tutorials-ports-${process.getuid?.() ?? 'user'}`);
+export const RESERVED = join(tmpdir(), `rabbit-tutorials-ports-${process.getuid?.() ?? 'user'}`);
 const ours = new Set<number>();
+let swept = false;
 process.once('exit', () => release([...ours]));
+
+function sweep(): void {
+  mkdirSync(RESERVED, { recursive: true });
+  for (const name of readdirSync(RESERVED)) {
+    const held = owner(Number(name));
+    if (held !== undefined && !alive(held)) rmSync(join(RESERVED, name), { force: true });
+  }
+  swept = true;
+}
 
 function owner(port: number): number | undefined {
   try {
@@ -32,7 +43,7 @@ function alive(pid: number): boolean {
 
 /** Reserves a port for this process: false if it is already reserved, by us or by a live process. */
 export function reserve(port: number, force = false): boolean {
-  mkdirSync(RESERVED, { recursive: true });
+  if (!swept) sweep();
   const file = join(RESERVED, String(port));
   const held = owner(port);
   if (held !== undefined && !force && (ours.has(port) || (held !== process.pid && alive(held)))) return false;
@@ -62,21 +73,17 @@ export function isFree(port: number): Promise<boolean> {
   });
 }
 
-function unboundPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/*
+ * Chosen below the ephemeral range (Linux 32768-60999, macOS 49152-65535), not with listen(0): the
+ * kernel gives ports of that range to every outgoing connection and every listen(0), the rabbitmqctl
+ * CLI's own node included, so one could take a port between our choice and the node binding it.
+ */
+const RANGE = { from: 20_000, to: 32_767 };
 
 /** A port nothing listens on, reserved for this process: no other freePort() returns it until released. */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = await unboundPort();
-    if (reserve(port)) return port;
+    const port = RANGE.from + Math.floor(Math.random() * (RANGE.to - RANGE.from + 1));
+    if ((await isFree(port)) && reserve(port)) return port;
   }
 }
