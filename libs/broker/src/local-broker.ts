@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { ENABLED_PLUGINS, listenersConf, rabbitmqConf } from './broker-config.js';
 import { type CertFiles, generateCerts } from './certs.js';
 import { freePort, isFree, release, reserve } from './ports.js';
+import { alive } from './process.js';
 import { type Endpoint, waitUntilReady } from './ready.js';
 
 const run = promisify(execFile);
@@ -215,13 +216,4 @@ export async function destroyLocalBroker(spec: LocalBrokerSpec): Promise<void> {
   await stopLocalBroker(spec);
   rmSync(spec.dir, { recursive: true, force: true });
   release(Object.values(spec.ports));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { alive } from './process.js';
 
 /*
  * A port the kernel calls free is free only until someone binds it, and a node binds its ports
@@ -29,15 +30,6 @@ function owner(port: number): number | undefined {
     return Number(readFileSync(join(RESERVED, String(port)), 'utf8')) || undefined;
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -5,6 +5,16 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/** Is a process with this pid running (and ours to signal)? */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A running program of one of the apps, with its output collected line by line. */
 export class AppProcess {
   readonly stdout: string[] = [];
