@@ -41,8 +41,9 @@ export function reserve(port: number, force = false): boolean {
   if (held !== undefined && !force && (ours.has(port) || (held !== process.pid && alive(held)))) return false;
   try {
     writeFileSync(file, String(process.pid), { flag: held === undefined ? 'wx' : 'w' });
-  } catch {
-    return false; // reserved by someone else a moment ago
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false; // reserved by someone else a moment ago
+    throw err; // e.g. the folder gone: an error, not freePort() trying for ever
   }
   ours.add(port);
   return true;
