@@ -13,9 +13,12 @@ module.exports = async function program(options, context) {
   const { tracing, metrics } = wanted(process.env);
   const telemetry = tracing || metrics ? ['--import', '@rabbit-tutorials/telemetry/register'] : [];
   const child = spawn(process.execPath, [...telemetry, '--import', 'tsx', file, ...args], { stdio: 'inherit', cwd: context.cwd });
-  const forward = (signal) => child.kill(signal);
-  process.on('SIGINT', forward).on('SIGTERM', forward);
+  // No forwarding: Ctrl+C reaches the program from the terminal (same process group), and nx stops a
+  // task with SIGTERM to each process of its tree. Forwarded, one stop would arrive twice and force
+  // quit. This process only stays alive until the program has shut down.
+  const wait = () => undefined;
+  process.on('SIGINT', wait).on('SIGTERM', wait);
   const code = await new Promise((resolve) => child.once('close', (c, signal) => resolve(c ?? (signal ? 128 : 1))));
-  process.off('SIGINT', forward).off('SIGTERM', forward);
+  process.off('SIGINT', wait).off('SIGTERM', wait);
   return { success: code === 0 };
 };

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { basename } from 'node:path';
 import { type RabbitConfig, describeTarget, loadConfig } from './config.js';
 import { BrokerError, describeError, isFatal } from './errors.js';
-import { log, stop } from './program.js';
+import { log, shutdownOnSignal, stop } from './program.js';
 
 // Reconnections, for whoever listens (the metrics of libs/telemetry); free when nobody does.
 const reconnected = channel('rabbit-tutorials:reconnect');
@@ -112,6 +112,7 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
       waitForConnect: false, // so the first attempt's events reach the listeners below
       setup: async (connection: ChannelModel) => {
         watchSilence(connection);
+        shutdownOnSignal(); // connected: from here a signal is a graceful shutdown, even before untilShutdown()
         await options.setup!(connection);
       },
     },

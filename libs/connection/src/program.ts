@@ -63,17 +63,31 @@ let stopRequested: ((reason?: string) => void) | undefined;
 let stoppedEarly: { reason?: string } | undefined;
 
 /**
- * Resolves when the program should stop: on the first SIGINT or SIGTERM (a second one exits at
- * once), on stop(), or when `connection` has failed for good (exit code 1, reason on stderr).
+ * From now on the first SIGINT or SIGTERM ends the program through its shutdown (see untilShutdown),
+ * even if it comes before untilShutdown() is reached: connect() calls this once connected. During the
+ * shutdown a second Ctrl+C (SIGINT) exits at once; a SIGTERM does not: supervisors (nx, Docker) send
+ * it after the terminal's SIGINT reached the whole process group, and escalate to SIGKILL themselves.
+ */
+export function shutdownOnSignal(): void {
+  if (catchingSignals) return;
+  catchingSignals = true;
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    process.once('SIGINT', () => process.exit(130)).on('SIGTERM', () => undefined);
+    log(`${signal}: shutting down`);
+    stop();
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+}
+let catchingSignals = false;
+
+/**
+ * Resolves when the program should stop: on a signal (shutdownOnSignal), on stop(), or when
+ * `connection` has failed for good (exit code 1, reason on stderr).
  */
 export function untilShutdown(connection?: EventEmitter): Promise<void> {
+  shutdownOnSignal();
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      log(`${signal}: shutting down`);
-      process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(143));
-      resolve();
-    };
-    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
     stopRequested = (reason) => {
       if (reason !== undefined) {
         process.stderr.write(`error: ${reason}\n`);
