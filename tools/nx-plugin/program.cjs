@@ -9,9 +9,10 @@ module.exports = async function program(options, context) {
   const file = join(context.root, project.root, options.file);
   const args = [...(options.args ?? []), ...(options.forwarded ?? [])];
   // Tracing or metrics only when asked for (the standard OTEL_TRACES_EXPORTER, or METRICS_PORT):
-  // otherwise nothing of OpenTelemetry or prom-client is loaded.
-  const { tracing, metrics } = wanted(process.env);
-  const telemetry = tracing || metrics ? ['--import', '@rabbit-tutorials/telemetry/register'] : [];
+  // otherwise nothing of OpenTelemetry or prom-client is loaded. A misspelt exporter loads the
+  // preload too, which says so.
+  const { tracing, metrics, unknownExporters } = wanted(process.env);
+  const telemetry = tracing || metrics || unknownExporters.length > 0 ? ['--import', '@rabbit-tutorials/telemetry/register'] : [];
   const child = spawn(process.execPath, [...telemetry, '--import', 'tsx', file, ...args], { stdio: 'inherit', cwd: context.cwd });
   // No forwarding: Ctrl+C reaches the program from the terminal (same process group), and nx stops a
   // task with SIGTERM to each process of its tree. Forwarded, one stop would arrive twice and force

@@ -9,7 +9,7 @@ const EXCHANGE = 'headers_logs';
 
 main('emit --header name=value... [message... | -] (e.g. -H level=error -H source=db "disk full"; - reads standard input)', async () => {
   const { values, positionals: words } = parseArgs({ allowPositionals: true, options: { header: { type: 'string', short: 'H', multiple: true } } });
-  const headers = (values.header ?? []).reduce(addHeader, {});
+  const headers = (values.header ?? []).reduce(addHeader, Object.create(null));
   if (Object.keys(headers).length === 0) throw new UsageError('give at least one --header name=value');
   const text = await messageText(words, 'Hello World!');
 
@@ -18,7 +18,8 @@ main('emit --header name=value... [message... | -] (e.g. -H level=error -H sourc
   await channel.assertExchange(EXCHANGE, 'headers', { durable: false });
   // mandatory: a message no binding matches comes back (basic.return) instead of vanishing unseen.
   channel.on('return', () => log(`no queue is bound for these headers on exchange '${EXCHANGE}': that message was dropped`));
-  channel.publish(EXCHANGE, '', Buffer.from(text), { headers, mandatory: true });
+  // A copy: tracing, when on, adds its own header (traceparent) to the object it is given.
+  channel.publish(EXCHANGE, '', Buffer.from(text), { headers: { ...headers }, mandatory: true });
   await channel.waitForConfirms();
   console.log(` [x] Sent ${printable(JSON.stringify(headers))}:${printable(text)}`);
   await channel.close();

@@ -11,7 +11,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a ba
 main('receive <all|any> <header=value>... (e.g. all level=error source=db)', async () => {
   const [match, ...rest] = parseArgs({ allowPositionals: true }).positionals;
   if (match !== 'all' && match !== 'any') throw new UsageError('the first argument must be all or any');
-  const headers = rest.reduce(addHeader, {});
+  const headers = rest.reduce(addHeader, Object.create(null));
   if (Object.keys(headers).length === 0) throw new UsageError('give at least one header=value');
   let channel: Channel;
 

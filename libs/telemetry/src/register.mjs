@@ -6,9 +6,14 @@
 // carries the W3C trace context in message headers, so a consumer's span continues its producer's
 // trace. The same instrumentation's hooks count the messages for /metrics (metrics.mjs).
 // Plain JavaScript, so it loads before tsx and before amqplib, whose require() it hooks.
-import wanted from './wanted.cjs';
+import wanted, { exporters } from './wanted.cjs';
 
-const { tracing, metrics } = wanted(process.env);
+const { tracing, metrics, unknownExporters } = wanted(process.env);
+// The SDK would ignore a misspelt exporter without a word.
+if (unknownExporters.length > 0) {
+  process.stderr.write(`[telemetry] warning: OTEL_TRACES_EXPORTER: ${unknownExporters.map((n) => JSON.stringify(n.slice(0, 40))).join(', ')} ` +
+    'is not otlp, console, zipkin or none: ignored\n');
+}
 // Loaded and made only when asked for (an instrumentation hooks amqplib as soon as it exists).
 const instrumentation = tracing || metrics ? new (await import('@opentelemetry/instrumentation-amqplib')).AmqplibInstrumentation(
   metrics ? (await import('./metrics.mjs')).serveMetrics(process.env) : {}) : undefined;
@@ -22,13 +27,31 @@ if (tracing) {
   // Traces only, unless metrics or logs are asked for by name.
   process.env.OTEL_METRICS_EXPORTER ??= 'none';
   process.env.OTEL_LOGS_EXPORTER ??= 'none';
-  const { NodeSDK } = await import('@opentelemetry/sdk-node');
+  const { NodeSDK, core } = await import('@opentelemetry/sdk-node');
+  // Telemetry never fails a program that worked: an exporter that cannot export (no collector yet, or
+  // none at all) is one warning line, and the program goes on with its own exit code.
+  let warned = false;
+  const warn = (err) => {
+    if (warned) return;
+    warned = true;
+    const why = err?.code ?? err?.message ?? String(err);
+    process.stderr.write(`[telemetry] warning: cannot export traces to ${exportEndpoint(process.env)} (${why}); the program goes on without them\n`);
+  };
+  core.setGlobalErrorHandler(warn);
   const sdk = new NodeSDK({ instrumentations: [instrumentation] });
   sdk.start();
   // Short programs (a send) end as soon as their work is done: export what is buffered first.
-  process.once('beforeExit', () => void sdk.shutdown());
+  process.once('beforeExit', () => void sdk.shutdown().catch(warn));
 } else if (metrics) {
   // Metrics only: the hooks run, the spans are the no-op tracer's and go nowhere.
   const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
   registerInstrumentations({ instrumentations: [instrumentation] });
+}
+
+/** Where the configured exporter sends traces (the OpenTelemetry defaults), for the warning. */
+function exportEndpoint(env) {
+  if (exporters(env).includes('zipkin')) return env.OTEL_EXPORTER_ZIPKIN_ENDPOINT?.trim() || 'http://localhost:9411/api/v2/spans';
+  const grpc = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim() === 'grpc';
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || (grpc ? 'http://localhost:4317' : 'http://localhost:4318');
+  return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || (grpc ? base : `${base.replace(/\/$/, '')}/v1/traces`);
 }

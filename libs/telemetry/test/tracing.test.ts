@@ -104,4 +104,50 @@ describe('tracing (OpenTelemetry, amqplib instrumentation)', () => {
     // The reply, published while handling the request, is in the same trace.
     expect(spans.some((s) => s.service === service('server') && s.kind === PRODUCER && s.traceId === found!.request.traceId)).toBe(true);
   });
+
+  it('headers-logs emit prints the headers the user gave, not the trace header tracing adds to the message', async () => {
+    const sent = await runApp('headers-logs', 'emit', ['-H', 'level=error', 'traced'], traced(`emit-${vhost.name}`));
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toBe(' [x] Sent {"level":"error"}:traced');
+  });
+});
+
+describe('telemetry never fails a program that worked', () => {
+  /** Tracing on, to an OTLP endpoint where nothing listens (a collector not up yet, or none). */
+  const noCollector = async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise((resolve) => probe.close(resolve));
+    return { ...vhost.env, NODE_OPTIONS: '--import @rabbit-tutorials/telemetry/register', OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_BSP_SCHEDULE_DELAY: '100', port: String(port) };
+  };
+  const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('[telemetry]'));
+
+  it('no collector: a send sends and exits 0, with one warning naming the endpoint and no error about the broker', async () => {
+    const { port, ...env } = await noCollector();
+    const sent = await runApp('hello', 'send', ['no collector'], env);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toBe(" [x] Sent 'no collector'");
+    expect(warnings(sent.stderr)).toEqual([`[telemetry] warning: cannot export traces to http://127.0.0.1:${port}/v1/traces (ECONNREFUSED); the program goes on without them`]);
+    expect(sent.stderr).not.toMatch(/^error:/m);
+  });
+
+  it('no collector: a receiver receives, and stops on SIGTERM with exit 0', async () => {
+    const { port: _port, ...env } = await noCollector();
+    const receiver = startApp('hello', 'receive', [], env);
+    await receiver.waitFor(/Waiting for messages/);
+    expect((await runApp('hello', 'send', ['while none listens'], env)).code).toBe(0);
+    await receiver.waitFor(/Received 'while none listens'/);
+    const { code } = await receiver.stop('SIGTERM');
+    expect(code, receiver.stderr.join('\n')).toBe(0);
+    expect(warnings(receiver.stderr.join('\n')).length).toBeLessThanOrEqual(1);
+    expect(receiver.stderr.join('\n')).not.toMatch(/^error:/m);
+  });
+
+  it('an unknown OTEL_TRACES_EXPORTER is said in one line, and ignored', async () => {
+    const sent = await runApp('hello', 'send', ['bogus'], { ...vhost.env, NODE_OPTIONS: '--import @rabbit-tutorials/telemetry/register', OTEL_TRACES_EXPORTER: 'bogus' });
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(warnings(sent.stderr)).toEqual(['[telemetry] warning: OTEL_TRACES_EXPORTER: "bogus" is not otlp, console, zipkin or none: ignored']);
+  });
 });
