@@ -1,36 +1,45 @@
 // RPC (tutorial 6), the client: asks the server for fib(n) and prints the answer. The request carries
-// reply_to and a correlation_id; FibonacciClient (fibonacci-client.ts) matches the reply to it. Exit 1
-// with one line on bad input or if no server answers within --timeout. --calls N measures N calls.
+// reply_to (where to answer) and a correlation_id (which request an answer belongs to); the answer comes
+// back through RabbitMQ's direct reply-to, or an exclusive callback queue as in the tutorial. Exit 1 with
+// one line if no server answers within --timeout. Many calls at once, each with its timeout: many-calls.ts.
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { UsageError, connect, intOption, main } from '@rabbit-tutorials/connection';
-import { FibonacciClient, RPC_QUEUE } from './fibonacci-client.js';
-import { measureCalls } from './measure.js';
+import { checkedN, checkedQueue } from './fib.js';
 
-main('client [--timeout MS] [--callback-queue] [--queue NAME] [--calls N [--in-flight N]] <n>', async () => {
+main('client [--timeout MS] [--callback-queue] [--queue NAME] <n>', async () => {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: {
     timeout: { type: 'string' }, 'callback-queue': { type: 'boolean' }, queue: { type: 'string' },
-    calls: { type: 'string' }, 'in-flight': { type: 'string' },
   } });
   if (positionals.length > 1) throw new UsageError('give one n');
-  const n = positionals[0] ?? '30';
+  const n = checkedN(positionals[0] ?? '30');
+  const queue = checkedQueue(values.queue ?? 'rpc_queue');
   const timeoutMs = intOption('timeout', values.timeout, 10_000, 1, 3_600_000);
-  const calls = intOption('calls', values.calls, 0, 1, 100_000_000);
-  const inFlight = intOption('in-flight', values['in-flight'], 1, 1, 100_000);
 
   const connection = await connect();
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const client = await FibonacciClient.create(connection, {
-      timeoutMs, queue: values.queue ?? RPC_QUEUE, replyTo: values['callback-queue'] ? 'exclusive' : 'direct',
+    const channel = await connection.createChannel();
+    // Direct reply-to needs no queue (and must be consumed before the request is sent); the tutorial's
+    // callback queue is exclusive, named by the broker, and deleted with the connection.
+    const replyTo = values['callback-queue'] ? (await channel.assertQueue('', { exclusive: true })).queue : 'amq.rabbitmq.reply-to';
+    const correlationId = randomUUID();
+    const answer = new Promise<string>((resolve, reject) => {
+      void channel.consume(replyTo, (reply) => {
+        if (reply?.properties.correlationId !== correlationId) return; // not the answer to this request
+        if (reply.properties.type === 'error') reject(new Error(reply.content.toString())); // the server refused n
+        else resolve(reply.content.toString());
+      }, { noAck: true }).catch(reject);
+      // mandatory: a request that no queue takes (no server has declared it) comes back at once.
+      channel.on('return', () => reject(new Error(`no queue '${queue}' took the request: is the server running (it declares the queue)?`)));
+      timer = setTimeout(() => reject(new Error(`no reply from '${queue}' within ${timeoutMs} ms: is a server running?`)), timeoutMs);
     });
-    if (calls) {
-      const stats = await measureCalls(calls, inFlight, () => client.fib(n));
-      console.log(`${stats.count} calls, ${inFlight} in flight: ${Math.round(stats.perSecond)} calls/s, p50 ${stats.p50Ms.toFixed(3)} ms, p99 ${stats.p99Ms.toFixed(3)} ms`);
-    } else {
-      console.log(` [x] Requesting fib(${n})`);
-      console.log(` [.] Got ${await client.fib(n)}`);
-    }
-    await client.close();
+    console.log(` [x] Requesting fib(${n})`);
+    // expiration: a request nobody took within the timeout is dropped, not computed later for nobody.
+    channel.sendToQueue(queue, Buffer.from(String(n)), { correlationId, replyTo, mandatory: true, expiration: String(timeoutMs) });
+    console.log(` [.] Got ${await answer}`);
   } finally {
+    clearTimeout(timer);
     await connection.close().catch(() => undefined);
   }
 });

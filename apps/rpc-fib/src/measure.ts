@@ -1,18 +1,18 @@
-// client --calls: latency and throughput of many calls, `concurrency` of them in flight at a time.
+// many-calls: throughput and round-trip times of `count` calls, `concurrency` of them in flight at a time.
 
 /** The q-quantile (0..1) of sorted values, nearest-rank. */
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-export async function measureCalls(count: number, concurrency: number, call: () => Promise<unknown>) {
+export async function measureCalls(count: number, concurrency: number, call: (i: number) => Promise<unknown>) {
   const latencies: number[] = [];
   let started = 0;
   const begin = performance.now();
   const lane = async () => {
-    while (started++ < count) {
+    while (started < count) {
       const t = performance.now();
-      await call();
+      await call(started++);
       latencies.push(performance.now() - t);
     }
   };

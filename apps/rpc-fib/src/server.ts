@@ -4,13 +4,13 @@
 import { parseArgs } from 'node:util';
 import type { Channel } from 'amqplib';
 import { UsageError, connect, describeError, intOption, loadConfig, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
-import { fib, parseN } from './fib.js';
+import { checkedQueue, fib, parseN } from './fib.js';
 
 main('server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quiet]', async () => {
   const { values } = parseArgs({ options: {
     prefetch: { type: 'string' }, queue: { type: 'string' }, 'queue-type': { type: 'string' }, quiet: { type: 'boolean' },
   } });
-  const queue = values.queue ?? 'rpc_queue';
+  const queue = checkedQueue(values.queue ?? 'rpc_queue');
   const config = loadConfig();
   // quorum as the tutorial declares rpc_queue; classic (default: RABBITMQ_QUEUE_TYPE) as the classic
   // tutorials did, transient, which also answers faster (no replicated write per request).

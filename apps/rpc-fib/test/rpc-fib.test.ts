@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventually, runApp, startApp, useVhost } from '@rabbit-tutorials/testing';
-import { FibonacciClient, RpcError, RpcTimeoutError } from '../src/fibonacci-client.js';
+import { FibonacciClient, RpcError, RpcTimeoutError } from '../src/concurrent-client.js';
 import { MAX_N, fib } from '../src/fib.js';
 
 const vhost = useVhost();
@@ -64,9 +64,7 @@ describe('rpc-fib', () => {
       expect((err as Error).message).toMatch(/^n must be (a whole number )?from 0 to 10000/);
     }
     expect(await client.fib(MAX_N)).toBe(fib(MAX_N));
-    const cli = await runApp('rpc-fib', 'client', ['abc'], vhost.env);
-    expect(cli.code).toBe(1);
-    expect(cli.stderr).toBe('error: n must be a whole number from 0 to 10000 (got "abc")');
+
     expect(srv.child.exitCode).toBeNull();
   });
 
@@ -108,7 +106,33 @@ describe('rpc-fib', () => {
   });
 
   it('usage errors exit 2', async () => {
-    expect((await runApp('rpc-fib', 'client', ['1', '2'], vhost.env)).stderr).toBe('error: give one n\nusage: client [--timeout MS] [--callback-queue] [--queue NAME] [--calls N [--in-flight N]] <n>');
+    expect((await runApp('rpc-fib', 'client', ['1', '2'], vhost.env)).stderr).toBe('error: give one n\nusage: client [--timeout MS] [--callback-queue] [--queue NAME] <n>');
     expect((await runApp('rpc-fib', 'server', ['--prefetch', 'x'], vhost.env)).code).toBe(2);
+  });
+
+  it.each([['abc'], ['3.5'], ['1e309'], [''], ['10001']])('client %j: a usage error before connecting, exit 2, with the range the server accepts', async (n) => {
+    // No broker at all: the check comes first.
+    const result = await runApp('rpc-fib', 'client', [n], { RABBITMQ_URL: 'amqp://127.0.0.1:1/', RABBITMQ_CONNECTION_ATTEMPTS: '1' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: n must be (a whole number )?from 0 to 10000 \(got .*\)\nusage: client /);
+  });
+
+  it.each([['client', ['--queue', 'q'.repeat(256), '5']], ['server', ['--queue', 'q'.repeat(256)]], ['many-calls', ['--queue', 'q'.repeat(256), '5']]])(
+    '%s --queue over 255 bytes: a usage error before connecting, exit 2', async (role, args) => {
+      const result = await runApp('rpc-fib', role, args, { RABBITMQ_URL: 'amqp://127.0.0.1:1/', RABBITMQ_CONNECTION_ATTEMPTS: '1' });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^error: --queue is at most 255 bytes \(got 256\)\nusage: /);
+    });
+
+  it('many-calls: every n answered with its own result, then the summary; --quiet prints the summary only', async () => {
+    await server('--prefetch', '10', '--quiet');
+    const ns = ['5', '10', '20', '30', '7'];
+    const many = await runApp('rpc-fib', 'many-calls', ['--in-flight', '3', ...ns], vhost.env);
+    expect(many.code, many.stderr).toBe(0);
+    const lines = many.stdout.split('\n');
+    expect(lines.slice(0, -1).sort()).toEqual(ns.map((n) => ` [.] fib(${n}) = ${fib(Number(n))}`).sort());
+    expect(lines.at(-1)).toMatch(/^5 calls, 3 in flight: \d+ calls\/s, round trip p50 [\d.]+ ms, p99 [\d.]+ ms$/);
+    const quiet = await runApp('rpc-fib', 'many-calls', ['--quiet', '--in-flight', '32', ...Array(200).fill('30')], vhost.env);
+    expect(quiet.stdout).toMatch(/^200 calls, 32 in flight: \d+ calls\/s, round trip p50 [\d.]+ ms, p99 [\d.]+ ms$/);
   });
 });

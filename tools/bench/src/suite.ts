@@ -166,7 +166,7 @@ main('bench', async () => {
       }
     }
 
-    // RPC: the rpc-fib server and client processes (client --calls) vs a bare server process and client loop.
+    // RPC: the rpc-fib server and many-calls processes vs a bare server process and client loop.
     const rpcMeasure = (concurrency: number, calls: number, extraEnv: Record<string, string> = {}) => async (ours: boolean) => {
       const q = `bench.rpc-${ours ? 'ours' : 'bare'}`;
       await admin.deleteQueue(q);
@@ -176,10 +176,10 @@ main('bench', async () => {
       await server.waitFor(/Awaiting/, 1, 60_000);
       let stats: { perSecond: number; p50Ms: number; p99Ms: number };
       if (ours) {
-        const client = spawnApp('rpc-fib', 'client', ['--queue', q, '--calls', String(calls), '--in-flight', String(concurrency), '30'], { ...env, ...extraEnv });
+        const client = spawnApp('rpc-fib', 'many-calls', ['--queue', q, '--quiet', '--in-flight', String(concurrency), ...Array<string>(calls).fill('30')], { ...env, ...extraEnv });
         await client.exited;
-        const m = /: (\d+) calls\/s, p50 ([\d.]+) ms, p99 ([\d.]+) ms$/.exec(client.stdout.join('\n'));
-        if (!m) throw new Error(`rpc-fib client failed: ${client.stderr.join(' ')}`);
+        const m = /: (\d+) calls\/s, round trip p50 ([\d.]+) ms, p99 ([\d.]+) ms$/.exec(client.stdout.join('\n'));
+        if (!m) throw new Error(`rpc-fib many-calls failed: ${client.stderr.join(' ')}`);
         stats = { perSecond: Number(m[1]), p50Ms: Number(m[2]), p99Ms: Number(m[3]) };
       } else {
         const conn = await connectBare(url);
@@ -347,7 +347,7 @@ main('bench', async () => {
     '- **RPC**: fib(30) over direct reply-to, with the rpc-fib server process at prefetch 32 on a',
     '  **classic** queue. The tutorial\'s rpc_queue is a quorum queue: every request then goes through',
     '  the replicated log with an fsync, about 1.3 ms per call on this machine, with bare amqplib too',
-    '  (`nx run rpc-fib:server -- --queue-type classic` and `nx run rpc-fib:client -- --calls N 30`',
+    '  (`npx nx run rpc-fib:server -- --queue-type classic` and `npx nx run rpc-fib:many-calls -- --quiet 30 30 ...`',
     '  measure either). Use a classic queue where RPC latency matters and',
     '  requests need not survive a broker restart.',
     '',

@@ -1,5 +1,6 @@
-// The RPC client of tutorial 6, for many calls at once: each request carries a correlation_id and
-// reply_to; replies come back on one reply queue and are matched to their call by correlation_id.
+// The RPC client of tutorial 6 for production, many calls at once (many-calls.ts runs it): each request
+// carries a correlation_id and reply_to; replies come back on one reply queue and are matched to their
+// call by correlation_id.
 // Each call has its own timeout; replies nobody waits for (late, or not ours) are ignored and
 // counted; if the channel or connection goes, every waiting call fails at once instead of hanging.
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
