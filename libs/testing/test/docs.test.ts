@@ -21,9 +21,20 @@ describe('docs', () => {
     for (const file of [`apps/${app}/README.md`, app === 'troubleshoot' ? 'docs/troubleshooting.md' : `docs/patterns/${app}.md`]) {
       const text = read(file);
       expect(text, file).toMatch(/```mermaid\n/);
-      expect(text, file).toContain(`nx run ${app}:`);
+      expect(text, file).toContain(`npx nx run ${app}:`);
     }
     expect(read('README.md')).toContain(`apps/${app}/README.md`);
+  });
+
+  it('writes every nx command a user copies as npx nx (npm ci puts nx in node_modules/.bin, not on PATH)', () => {
+    const docs = ['README.md', ...readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+      ...patterns.map((p) => `apps/${p}/README.md`)];
+    const code = [...['apps', 'tools', 'libs'].flatMap((dir) => readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.includes('/src/') && /\.(ts|mjs|cjs)$/.test(f)).map((f) => `${dir}/${f}`))];
+    for (const file of [...docs, ...code]) {
+      const bare = read(file).split('\n').filter((line) => /(?<![\w/-])(?<!npx )nx (run|affected|graph|show|run-many) /.test(line));
+      expect(bare, file).toEqual([]);
+    }
   });
 
   it('has no dead relative links', () => {

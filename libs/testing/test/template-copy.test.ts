@@ -1,35 +1,48 @@
-// "Use as a template": each app folder plus libs/connection, copied into an empty project outside the
-// workspace where only amqplib (rabbitmq-stream-js-client for the stream-protocol apps) and tsx are
-// installed, runs and shows its pattern.
+// "Use as a template": each app's src/ and libs/connection/src, with starter/'s package.json and
+// tsconfig.json, copied into an empty folder outside the workspace where only the starter's packages
+// (and rabbitmq-stream-js-client for the stream-protocol apps) are installed: strict tsc passes, and
+// one round trip runs.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppProcess, ROOT, track, useVhost } from '@rabbit-tutorials/testing';
+import { AppProcess, ROOT, noStreamClient, track, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
-let project: string;
+/** The apps people copy (troubleshoot reproduces failures, with the management API: not a template). */
+const templates = readdirSync(join(ROOT, 'apps')).filter((app) => app !== 'troubleshoot');
+const streamClient = (app: string) => app.startsWith('stream-') && app !== 'stream-queue';
+const starter = JSON.parse(readFileSync(join(ROOT, 'starter/package.json'), 'utf8'));
+const projects = new Map<string, string>();
 
 beforeAll(() => {
-  project = mkdtempSync(join(tmpdir(), 'my-service-'));
-  // What the README tells a user to do: copy the folders, install amqplib and tsx, and the copied lib.
-  for (const app of readdirSync(join(ROOT, 'apps'))) cpSync(join(ROOT, 'apps', app, 'src'), join(project, app, 'src'), { recursive: true });
-  cpSync(join(ROOT, 'libs/connection/src'), join(project, 'connection/src'), { recursive: true });
-  cpSync(join(ROOT, 'libs/connection/package.json'), join(project, 'connection/package.json'));
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-service', private: true, type: 'module' }));
-  // npm install amqplib tsx ./connection, without the network: the same packages, linked.
-  mkdirSync(join(project, 'node_modules/@rabbit-tutorials'), { recursive: true });
-  for (const dep of ['amqplib', 'rabbitmq-stream-js-client', 'tsx']) symlinkSync(join(ROOT, 'node_modules', dep), join(project, 'node_modules', dep));
-  symlinkSync(join(project, 'connection'), join(project, 'node_modules/@rabbit-tutorials/connection'));
+  for (const app of templates) {
+    // The README's recipe, for this app, in an empty folder outside the workspace.
+    const project = mkdtempSync(join(tmpdir(), `my-${app}-`));
+    cpSync(join(ROOT, 'apps', app, 'src'), join(project, 'src'), { recursive: true });
+    cpSync(join(ROOT, 'libs/connection/src'), join(project, 'connection'), { recursive: true });
+    for (const file of ['package.json', 'tsconfig.json']) cpSync(join(ROOT, 'starter', file), join(project, file));
+    // npm install (and rabbitmq-stream-js-client for the stream-protocol apps), without the network:
+    // the same packages, linked from the workspace.
+    const packages = [...Object.keys(starter.dependencies), ...Object.keys(starter.devDependencies), ...(streamClient(app) ? ['rabbitmq-stream-js-client'] : [])];
+    for (const name of packages) {
+      mkdirSync(dirname(join(project, 'node_modules', name)), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules', name), join(project, 'node_modules', name));
+    }
+    projects.set(app, project);
+  }
 });
-afterAll(() => rmSync(project, { recursive: true, force: true }));
+afterAll(() => {
+  for (const project of projects.values()) rmSync(project, { recursive: true, force: true });
+});
 
-/** A role of a copied app, run as `npx tsx <app>/src/<role>.ts` from the new project. */
+/** A role of a copied app, run as `npx tsx src/<role>.ts` in its project. */
 function copied(app: string, role: string, args: string[] = []): AppProcess {
+  const project = projects.get(app)!;
   const tsx = join(project, 'node_modules/tsx/dist/cli.mjs');
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RABBITMQ_') && k !== 'NODE_PATH'));
-  const child = spawn(process.execPath, [tsx, join(app, 'src', `${role}.ts`), ...args], {
+  const child = spawn(process.execPath, [tsx, join('src', `${role}.ts`), ...args], {
     cwd: project, env: { ...clean, ...vhost.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   return track(new AppProcess(child, `copy of ${app}:${role}`));
@@ -42,10 +55,28 @@ async function finished(proc: AppProcess): Promise<string> {
 }
 
 describe('each app copied with libs/connection into an empty project', () => {
+  it('passes strict tsc with only the copied files and the packages the recipe installs, for every app', async () => {
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    const check = (app: string) => new Promise<[string, number | null, string]>((resolve) => {
+      const child = spawn(process.execPath, [tsc, '--noEmit', '-p', '.'], { cwd: projects.get(app)!, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d));
+      child.stderr.on('data', (d: Buffer) => (out += d));
+      child.on('close', (code) => resolve([app, code, out]));
+    });
+    const pending = [...templates];
+    const lane = async (results: [string, number | null, string][]) => {
+      for (let app = pending.shift(); app; app = pending.shift()) results.push(await check(app));
+      return results;
+    };
+    const results = (await Promise.all([lane([]), lane([])])).flat();
+    expect(results).toHaveLength(templates.length);
+    for (const [app, code, out] of results) expect(code, `${app}: ${out}`).toBe(0);
+  }, 120_000);
+
   it('imports only its client library, node: built-ins, its own files and @rabbit-tutorials/connection, as its package.json says', () => {
-    for (const app of readdirSync(join(ROOT, 'apps'))) {
-      if (app === 'troubleshoot') continue; // not a template: it also creates users through the management API
-      const client = app.startsWith('stream-') && app !== 'stream-queue' ? 'rabbitmq-stream-js-client' : 'amqplib';
+    for (const app of templates) {
+      const client = streamClient(app) ? 'rabbitmq-stream-js-client' : 'amqplib';
       for (const file of readdirSync(join(ROOT, 'apps', app, 'src'))) {
         const imports = [...readFileSync(join(ROOT, 'apps', app, 'src', file), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]!);
         for (const spec of imports) expect(spec, `${app}/src/${file}`).toMatch(new RegExp(`^(${client}|node:.*|\\./.*|@rabbit-tutorials/connection)$`));
@@ -84,7 +115,20 @@ describe('each app copied with libs/connection into an empty project', () => {
     const server = copied('rpc-fib', 'server');
     await server.waitFor(/Awaiting RPC requests/);
     expect(await finished(copied('rpc-fib', 'client', ['20']))).toBe(' [x] Requesting fib(20)\n [.] Got 6765');
+    expect(await finished(copied('rpc-fib', 'many-calls', ['20', '21']))).toMatch(/^ \[\.\] fib\(2[01]\) = \d+\n \[\.\] fib\(2[01]\) = \d+\n2 calls/);
     expect(await finished(copied('publisher-confirms', 'publish', ['--count', '100', '--strategy', 'async'])))
       .toMatch(/^Published 100 messages with asynchronous confirms in .* 100 counted in the queue$/);
+  }, 60_000);
+
+  it('stream-hello and stream-offset-tracking: the stream protocol', async (ctx) => {
+    const tooOld = await noStreamClient();
+    if (tooOld) return ctx.skip(tooOld);
+    const reader = copied('stream-hello', 'receive');
+    await reader.waitFor(/Waiting for messages/);
+    await finished(copied('stream-hello', 'send', ['copied']));
+    await reader.waitFor(/Received message copied$/);
+    expect((await reader.stop('SIGTERM')).code).toBe(0);
+    await finished(copied('stream-offset-tracking', 'send'));
+    expect(await finished(copied('stream-offset-tracking', 'receive'))).toMatch(/Done consuming/);
   }, 60_000);
 });
