@@ -285,6 +285,23 @@ main('bench', async () => {
     ],
   });
   writeFileSync(`${ROOT}/docs/performance-scaling.svg`, svg);
+  // Start-up: one send as users start it, through nx and straight with tsx (the median of 5 runs each).
+  const startup = async (command: string[]) => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      const code = await new Promise((resolve) => spawn(command[0]!, command.slice(1), {
+        cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' },
+      }).once('close', resolve));
+      if (code !== 0) throw new Error(`${command.join(' ')} exited ${code}`);
+      times.push(performance.now() - started);
+    }
+    return times.sort((a, b) => a - b)[2]!;
+  };
+  const startupTable = table(['one hello:send, start to exit', 'ms (median of 5)'], [
+    ['npx nx run hello:send -- hi', formatNumber(await startup(['npx', 'nx', 'run', 'hello:send', '--', 'hi']))],
+    ['npx tsx apps/hello/src/send.ts hi', formatNumber(await startup(['npx', 'tsx', 'apps/hello/src/send.ts', 'hi']))],
+  ]);
   writeFileSync(`${ROOT}/docs/performance.md`, [
     '# Performance',
     '',
@@ -324,6 +341,15 @@ main('bench', async () => {
     'delivery, publish and ack (a span object, context extracted from or injected into the headers, the',
     'message tracked until its ack), a few microseconds of CPU and garbage per message. Sampling saves the',
     'export, not that. On these 2 cores the programs also share the CPU with the broker.',
+    '',
+    '## Start-up',
+    '',
+    'A short program as users start it: through nx (the daemon off, as in CI) and with tsx alone. The',
+    'difference is nx\'s own start-up (reading the workspace, the task runner); no target.',
+    '',
+    '```',
+    startupTable,
+    '```',
     '',
     '![Competing-consumer scaling](performance-scaling.svg)',
     '',
