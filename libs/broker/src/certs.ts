@@ -39,7 +39,7 @@ export function subjectAltNames(hosts: string[]): string {
  * a client certificate, and an unrelated CA.
  */
 export function generateCerts(dir: string, hosts: string[] = []): CertFiles {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 }); // the keys are nobody else's to read
   const ca = (name: string, cn: string) =>
     openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${cn}`,
       '-keyout', `${name}.key`, '-out', `${name}.pem`], dir);

@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -90,13 +90,12 @@ export async function createLocalBroker(options: {
     release(picked);
     throw err;
   }
-  // Made once the ports are settled: a taken required port leaves nothing behind.
+  // Made once the ports are settled: a taken required port leaves nothing behind. 0700 (mkdtemp's mode)
+  // before anything is written: the messages, logs and keys in it are nobody else's to read.
   const dir = mkdtempSync(join(tmpdir(), 'rabbit-tutorials-broker-'));
   const certs = generateCerts(join(dir, 'certs'));
   const nodeName = `rabbit-tutorials-${ports.amqp}@localhost`;
-  mkdirSync(join(dir, 'mnesia'));
-  mkdirSync(join(dir, 'log'));
-  mkdirSync(join(dir, 'conf.d'));
+  for (const sub of ['mnesia', 'log', 'conf.d']) mkdirSync(join(dir, sub), { mode: 0o700 });
   const listeners = {
     amqpPort: ports.amqp, amqpsPort: ports.amqps, managementPort: ports.management, managementTlsPort: ports.managementTls,
     streamPort: ports.stream, streamTlsPort: ports.streamTls, prometheusPort: ports.prometheus, advertised: { host: 'localhost', streamPort: ports.stream, streamTlsPort: ports.streamTls },
@@ -113,7 +112,6 @@ export async function createLocalBroker(options: {
   writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
   const user = serverUser();
   if (user) execFileSync('chown', ['-R', `${user}:${user}`, dir]);
-  chmodSync(dir, 0o755);
   const env = {
     RABBITMQ_NODENAME: nodeName,
     RABBITMQ_DIST_PORT: String(ports.dist),
@@ -212,8 +210,15 @@ export async function restartLocalBroker(spec: LocalBrokerSpec): Promise<void> {
   await startLocalBroker(spec);
 }
 
+/** Stops the node and removes its data; a signal meanwhile (a second Ctrl+C) waits for the clean-up. */
 export async function destroyLocalBroker(spec: LocalBrokerSpec): Promise<void> {
-  await stopLocalBroker(spec);
-  rmSync(spec.dir, { recursive: true, force: true });
-  release(Object.values(spec.ports));
+  const hold = () => undefined; // a listener: the signal no longer ends the process before its data is gone
+  process.on('SIGINT', hold).on('SIGTERM', hold);
+  try {
+    await stopLocalBroker(spec);
+    rmSync(spec.dir, { recursive: true, force: true });
+    release(Object.values(spec.ports));
+  } finally {
+    process.off('SIGINT', hold).off('SIGTERM', hold);
+  }
 }

@@ -42,6 +42,6 @@ Ctrl+C stops it and deletes its data.`);
     process.once('SIGTERM', resolve);
   });
   clearInterval(keepAlive);
-  log('stopping');
+  log('stopping and removing its data (Ctrl+C again waits for that)');
   await destroyLocalBroker(spec);
 });

@@ -9,7 +9,8 @@ describe('npm run broker', () => {
   it.skipIf(!hasLocalRabbitmq())('starts a local node on the port asked for, prints how to reach it, and removes it on Ctrl+C', async () => {
     const [port, prometheusPort] = [await freePort(), await freePort()];
     const args = ['--port', String(port), '--prometheus-port', String(prometheusPort)];
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/broker/src/broker.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // In a process group of its own, signalled as a terminal's Ctrl+C signals every process of it.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/broker/src/broker.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const cli = new AppProcess(child, 'npm run broker');
     try {
       await cli.waitFor(/^Ctrl\+C stops it/, 1, 90_000);
@@ -28,13 +29,21 @@ describe('npm run broker', () => {
       // It keeps running until told to stop.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(cli.child.exitCode).toBeNull();
-      cli.kill('SIGINT');
+      // Ctrl+C, and Ctrl+C again half a second later: the second does not cut the clean-up short.
+      process.kill(-child.pid!, 'SIGINT');
+      await cli.waitFor(/stopping and removing its data/);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      process.kill(-child.pid!, 'SIGINT');
       expect((await cli.exited).code).toBe(0);
       expect(existsSync(dataDir)).toBe(false);
       const refused = await connect({ config: loadConfig({ RABBITMQ_URL: url, RABBITMQ_CONNECTION_ATTEMPTS: '1' }) }).then(() => 'connected', (e: Error) => e.message);
       expect(refused).toMatch(/connection refused/);
     } finally {
-      cli.kill('SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
   }, 120_000);
 });
