@@ -31,10 +31,14 @@ describe('hello', () => {
     await receiver.waitFor(/Waiting for messages/);
     const connection = await vhost.connect();
     const forged = "hi'\n [x] Received 'forged'\n\x1b[31mred";
-    await publishConfirmed(connection, '', [{ routingKey: 'hello', body: forged }, { routingKey: 'hello', body: 'x'.repeat(10_000) }]);
+    // Bidirectional controls would make the line read as something else ("exe.txt" shown as "txt.exe").
+    const bidi = 'file\u202Etxt.exe \u2066a\u2069 \u061C\u200E\u200F';
+    await publishConfirmed(connection, '', [{ routingKey: 'hello', body: forged }, { routingKey: 'hello', body: bidi },
+      { routingKey: 'hello', body: 'x'.repeat(10_000) }]);
     await receiver.waitFor(/characters\)'$/);
     expect(receiver.matching(/Received/)).toEqual([
       " [x] Received 'hi'\\n [x] Received 'forged'\\n\\x1b[31mred'",
+      " [x] Received 'file\\u202etxt.exe \\u2066a\\u2069 \\u061c\\u200e\\u200f'",
       ` [x] Received '${'x'.repeat(200)}... (10000 characters)'`,
     ]);
   });

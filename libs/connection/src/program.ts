@@ -20,7 +20,10 @@ export function main(usage: string, body: () => Promise<number | void>): void {
     process.stderr.write(`error: ${describeError(err)}\n${process.env.DEBUG ? `${err.stack}\n` : ''}`);
     process.exit(1);
   });
-  body().then((code) => void (process.exitCode ??= code ?? 0), (err: unknown) => {
+  body().then((code) => {
+    if (stoppedEarly?.reason) log(`connection error: ${stoppedEarly.reason}`); // came after the work was done
+    process.exitCode ??= code ?? 0;
+  }, (err: unknown) => {
     // node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown options and the like.
     const badArgs = err instanceof UsageError || String((err as { code?: unknown })?.code).startsWith('ERR_PARSE_ARGS');
     // After stop(reason) (e.g. publishing blocked too long), the failure that follows is that reason.
@@ -33,12 +36,13 @@ export function main(usage: string, body: () => Promise<number | void>): void {
 }
 
 /**
- * Untrusted text (a message body, a header) made safe to print on one line: control characters
- * escaped (no forged log lines, no terminal escape codes), and cut at `max` characters with the length.
+ * Untrusted text (a message body, a header, a queue name) made safe to print on one line: control
+ * characters escaped (no forged log lines, no terminal escape codes), bidirectional controls too (no
+ * line that reads as something else), and cut at `max` characters with the length.
  */
 export function printable(text: string, max = 200): string {
-  const escaped = (text.length > max ? text.slice(0, max) : text).replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\\]/g, (c) =>
-    ({ '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' })[c] ?? (c > '\xff' ? `\\u${c.charCodeAt(0).toString(16)}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  const escaped = (text.length > max ? text.slice(0, max) : text).replace(/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\\]/g, (c) =>
+    ({ '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' })[c] ?? (c > '\xff' ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   return text.length > max ? `${escaped}... (${text.length} characters)` : escaped;
 }
 

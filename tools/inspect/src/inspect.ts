@@ -1,7 +1,7 @@
 // Prints the queues, exchanges or bindings of the vhost the apps use, through the management HTTP
 // API (RABBITMQ_MANAGEMENT_URL, else http://<host>:15672), as rabbitmqctl list_* would.
 import { parseArgs } from 'node:util';
-import { UsageError, loadConfig, main } from '@rabbit-tutorials/connection';
+import { UsageError, loadConfig, main, printable } from '@rabbit-tutorials/connection';
 import { Management, managementFromEnv, table } from '@rabbit-tutorials/management';
 
 main('inspect <queues|exchanges|bindings>', async () => {
@@ -12,22 +12,25 @@ main('inspect <queues|exchanges|bindings>', async () => {
   const { vhost } = loadConfig();
   const api = new Management(managementFromEnv());
   const args = (a: Record<string, unknown>) => (Object.keys(a).length ? JSON.stringify(a) : '');
+  // Names and arguments are anyone's text (any client declares queues): escaped before a terminal sees them.
+  const print = (headers: string[], rows: (string | number)[][]) =>
+    console.log(table(headers, rows.map((row) => row.map((cell) => (typeof cell === 'string' ? printable(cell, 120) : cell)))));
 
   if (what === 'queues') {
     // Like: rabbitmqctl list_queues name type messages_ready messages_unacknowledged consumers
     const queues = await api.queues(vhost);
-    console.log(table(['name', 'type', 'messages_ready', 'messages_unacknowledged', 'consumers', 'durable', 'arguments'],
+    print(['name', 'type', 'messages_ready', 'messages_unacknowledged', 'consumers', 'durable', 'arguments'],
       queues.map((q) => [q.name, q.type ?? 'classic', q.messages_ready ?? 0, q.messages_unacknowledged ?? 0, q.consumers ?? 0,
-        String(q.durable), args(q.arguments)])));
+        String(q.durable), args(q.arguments)]));
   } else if (what === 'exchanges') {
     // Like: rabbitmqctl list_exchanges name type durable
     const exchanges = await api.exchanges(vhost);
-    console.log(table(['name', 'type', 'durable', 'auto_delete', 'internal'],
-      exchanges.map((e) => [e.name || '(default)', e.type, String(e.durable), String(e.auto_delete), String(e.internal)])));
+    print(['name', 'type', 'durable', 'auto_delete', 'internal'],
+      exchanges.map((e) => [e.name || '(default)', e.type, String(e.durable), String(e.auto_delete), String(e.internal)]));
   } else {
     // Like: rabbitmqctl list_bindings source_name destination_name destination_kind routing_key arguments
     const bindings = await api.bindings(vhost);
-    console.log(table(['source', 'destination', 'destination_kind', 'routing_key', 'arguments'],
-      bindings.map((b) => [b.source || '(default)', b.destination, b.destination_type, b.routing_key, args(b.arguments)])));
+    print(['source', 'destination', 'destination_kind', 'routing_key', 'arguments'],
+      bindings.map((b) => [b.source || '(default)', b.destination, b.destination_type, b.routing_key, args(b.arguments)]));
   }
 });

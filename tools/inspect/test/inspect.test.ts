@@ -33,6 +33,21 @@ describe('inspect', () => {
     expect(bindings.stdout).toMatch(/^direct_logs +audit +queue +error *$/m);
   });
 
+  it('prints names escaped: a queue or binding named with terminal escapes cannot set the title or clear the screen', async () => {
+    const connection = await vhost.connect();
+    const channel = await connection.createChannel();
+    const evil = '\x1b]0;PWNED\x07\x1b[2J\x1b[31mevil\u202e';
+    await channel.assertQueue(evil, { durable: true });
+    await channel.assertExchange('x', 'direct', { durable: false });
+    await channel.bindQueue(evil, 'x', evil);
+    for (const what of ['queues', 'bindings']) {
+      const listed = await runApp('inspect', 'inspect', [what], env());
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\u202e]/);
+      expect(listed.stdout).toContain('\\x1b]0;PWNED\\x07\\x1b[2J\\x1b[31mevil\\u202e');
+    }
+  });
+
   it('usage and an unreachable management API give one clear line, exit 2 and 1', async () => {
     const usage = await runApp('inspect', 'inspect', ['channels'], env());
     expect(usage.code).toBe(2);
