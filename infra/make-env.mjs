@@ -6,13 +6,19 @@
 //   infra/rabbitmq/definitions.local.json    definitions.json with each user's password hash
 // Usage: node infra/make-env.mjs [--out DIR]   (default: infra/, the folder of this script)
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const infra = dirname(fileURLToPath(import.meta.url));
-const outIndex = process.argv.indexOf('--out');
-const out = outIndex > 0 ? process.argv[outIndex + 1] : infra;
+let out;
+try {
+  out = parseArgs({ options: { out: { type: 'string' } } }).values.out ?? infra;
+} catch (err) {
+  process.stderr.write(`error: ${err.message.replace(/\. To specify .*$/s, '')}\nusage: node infra/make-env.mjs [--out DIR]\n`);
+  process.exit(2);
+}
 const definitions = JSON.parse(readFileSync(join(infra, 'rabbitmq/definitions.json'), 'utf8'));
 
 /** The variable holding a user's password: hello → HELLO_PASSWORD, task-queue → TASK_QUEUE_PASSWORD. */
@@ -35,11 +41,17 @@ const hash = (password) => {
 
 mkdirSync(join(out, 'rabbitmq'), { recursive: true });
 const lines = (entries) => `${entries.map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
-writeFileSync(envFile, '# Made by infra/make-env.mjs: the passwords of the compose users. Keep it private.\n' +
-  lines([...definitions.users.map((u) => [variable(u.name), passwords[u.name]]), ['GRAFANA_ADMIN_PASSWORD', grafanaPassword]]), { mode: 0o600 });
-writeFileSync(join(out, 'host.env'), '# Made by infra/make-env.mjs: the programs on this machine against the compose broker (cp infra/host.env .env).\n' +
+// The passwords are the user's alone: 0600 every time, also for a file that existed with looser modes
+// (writeFileSync's mode applies only to a file it creates).
+const writePrivate = (file, text) => {
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600);
+};
+writePrivate(envFile, '# Made by infra/make-env.mjs: the passwords of the compose users. Keep it private.\n' +
+  lines([...definitions.users.map((u) => [variable(u.name), passwords[u.name]]), ['GRAFANA_ADMIN_PASSWORD', grafanaPassword]]));
+writePrivate(join(out, 'host.env'), '# Made by infra/make-env.mjs: the programs on this machine against the compose broker (cp infra/host.env .env).\n' +
   lines([['RABBITMQ_HOST', 'localhost'], ['RABBITMQ_PORT', '5672'], ['RABBITMQ_VHOST', 'tutorials'], ['RABBITMQ_USER', 'tutorials'],
-    ['RABBITMQ_PASSWORD', passwords.tutorials], ['RABBITMQ_MANAGEMENT_URL', 'http://localhost:15672']]), { mode: 0o600 });
+    ['RABBITMQ_PASSWORD', passwords.tutorials], ['RABBITMQ_MANAGEMENT_URL', 'http://localhost:15672']]));
 const withHashes = { ...definitions, users: definitions.users.map((u) => ({ ...u, password_hash: hash(passwords[u.name]), hashing_algorithm: 'rabbit_password_hashing_sha256' })) };
 // Read by the broker in its container (another uid): readable, like the other files it is given.
 writeFileSync(join(out, 'rabbitmq/definitions.local.json'), `${JSON.stringify(withHashes, null, 2)}\n`, { mode: 0o644 });

@@ -1,6 +1,6 @@
 // The compose setup, checked without Docker (the file's rules, its scripts, the broker's config and
 // users on a local node configured as the image would be) and, where Docker runs, brought up for real.
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,10 +115,21 @@ describe('infra/docker-compose.yml', () => {
     makeEnv(SECRETS);
     expect(readEnv(join(SECRETS, '.env'))).toEqual(secrets);
     const other = mkdtempSync(join(tmpdir(), 'compose-secrets-'));
+    // Files that existed with loose modes (0644) are made private too when the passwords go in.
+    for (const file of ['.env', 'host.env']) writeFileSync(join(other, file), '', { mode: 0o644 });
     makeEnv(other);
+    for (const file of ['.env', 'host.env']) expect(statSync(join(other, file)).mode & 0o777, file).toBe(0o600);
     expect(readEnv(join(other, '.env')).ADMIN_PASSWORD).not.toBe(secrets.ADMIN_PASSWORD);
     rmSync(other, { recursive: true, force: true });
     for (const user of definitions.users) expect(passwordMatches(user.password_hash!, secrets[variable(user.name)]!), user.name).toBe(true);
+  });
+
+  it('make-env: a missing or unknown option is a usage line and exit 2, not a stack trace', () => {
+    for (const args of [['--out'], ['--bogus']]) {
+      const result = spawnSync(process.execPath, [join(INFRA, 'make-env.mjs'), ...args], { encoding: 'utf8' });
+      expect(result.status, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/^error: .*\nusage: node infra\/make-env\.mjs \[--out DIR\]\n$/);
+    }
   });
 
   it('publishes the broker on 127.0.0.1 only, on ports a user can move (empty: any free port)', () => {
@@ -168,7 +179,12 @@ describe('infra/docker-compose.yml', () => {
   it('the image gets every npm workspace, so npm ci inside it finds them all', () => {
     const dockerfile = readFileSync(join(INFRA, 'Dockerfile'), 'utf8');
     const workspaces = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).workspaces as string[];
-    for (const glob of workspaces) expect(dockerfile, glob).toContain(`COPY ${glob.replace('/*', '')} ./${glob.replace('/*', '')}`);
+    for (const glob of workspaces) {
+      const dir = glob.replace('/*', '');
+      expect(dockerfile.includes(`COPY ${dir} ./${dir}`) || dockerfile.includes(`COPY ${dir}/package.json ./${dir}/package.json`), glob).toBe(true);
+    }
+    // The current LTS: Node 20's image is no longer built.
+    expect(dockerfile).toMatch(/^FROM node:24-bookworm-slim$/m);
   });
 
   it('the worker service can be scaled (no fixed name or port)', () => {
