@@ -1,7 +1,7 @@
 // Configuration from the environment: RABBITMQ_URL, or RABBITMQ_HOST, _PORT, _USER, _PASSWORD and
 // _VHOST; TLS (RABBITMQ_SSL*), heartbeat, retries, queue type. Every variable is in docs/configuration.md.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 
 /** Bad configuration: the message names the variable and never contains a secret. */
@@ -26,6 +26,7 @@ export interface RabbitConfig {
 }
 
 type Env = Record<string, string | undefined>;
+const MAX_PEM_BYTES = 1024 * 1024;
 // The names the classic tutorial programs use, accepted for the same settings.
 const ALIASES: Record<string, string> = {
   RABBITMQ_HOST: 'RABBITMQ_MASTER_HOST', RABBITMQ_PORT: 'RABBITMQ_MASTER_PORT', RABBITMQ_USER: 'RABBITMQ_MASTER_USER', RABBITMQ_PASSWORD: 'RABBITMQ_MASTER_PASS',
@@ -108,17 +109,23 @@ function readTls(get: (name: string) => string | undefined): TlsConfig {
   if ((certFile === undefined) !== (keyFile === undefined)) {
     throw new ConfigError(`${certFile ? 'RABBITMQ_SSL_KEY' : 'RABBITMQ_SSL_CERT'} is missing: a client certificate needs both RABBITMQ_SSL_CERT and RABBITMQ_SSL_KEY`);
   }
-  // Each file is read and parsed now, so a bad one is reported at startup, not as a TLS failure.
-  const readPem = (name: string, file: string, parse: (pem: Buffer) => unknown, what: string) => {
-    const pem = orFail(() => readFileSync(file), (err) => new ConfigError(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`));
-    orFail(() => parse(pem), () => new ConfigError(`${name}: ${file} is not a valid PEM ${what}`));
-    return pem;
+  // Each file is read and parsed now, so a bad one is reported at startup, not as a TLS failure. Only
+  // a regular file of sane size: a FIFO or /dev/zero would never end.
+  const readPem = <T>(name: string, file: string, parse: (pem: Buffer) => T, what: string): [Buffer, T] => {
+    const cannot = (err: unknown) => new ConfigError(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    const stat = orFail(() => statSync(file), cannot);
+    if (!stat.isFile()) throw new ConfigError(`${name}: ${file} is not a regular file`);
+    if (stat.size > MAX_PEM_BYTES) throw new ConfigError(`${name}: ${file} is over 1 MiB: not a PEM ${what}`);
+    const pem = orFail(() => readFileSync(file), cannot);
+    return [pem, orFail(() => parse(pem), () => new ConfigError(`${name}: ${file} is not a valid PEM ${what}`))];
   };
-  if (caFile) tls.ca = readPem('RABBITMQ_SSL_CA', caFile, (pem) => new X509Certificate(pem), 'certificate');
-  if (certFile) tls.cert = readPem('RABBITMQ_SSL_CERT', certFile, (pem) => new X509Certificate(pem), 'certificate');
-  if (keyFile) {
-    tls.key = readPem('RABBITMQ_SSL_KEY', keyFile, (pem) => createPrivateKey({ key: pem, passphrase: tls.passphrase }),
+  if (caFile) [tls.ca] = readPem('RABBITMQ_SSL_CA', caFile, (pem) => new X509Certificate(pem), 'certificate');
+  if (certFile && keyFile) {
+    const [cert, x509] = readPem('RABBITMQ_SSL_CERT', certFile, (pem) => new X509Certificate(pem), 'certificate');
+    const [key, privateKey] = readPem('RABBITMQ_SSL_KEY', keyFile, (pem) => createPrivateKey({ key: pem, passphrase: tls.passphrase }),
       `private key${tls.passphrase ? ' or RABBITMQ_SSL_PASSPHRASE is wrong' : ''}`);
+    if (!x509.checkPrivateKey(privateKey)) throw new ConfigError('RABBITMQ_SSL_CERT and RABBITMQ_SSL_KEY do not match: the key is not the certificate\'s private key');
+    [tls.cert, tls.key] = [cert, key];
   }
   return tls;
 }
@@ -166,7 +173,10 @@ export function isLoopback(host: string): boolean {
   return /^(localhost|127\.[\d.]+|::1)$/.test(host);
 }
 
-/** Redacts the password in any amqp(s) or http(s) URI found in a text (up to the last @ of its user part). */
+/**
+ * Redacts the password in any amqp(s) or http(s) URI found in a text, whatever the scheme's case, up to
+ * the last @ before the next white space (a password may hold an unencoded @ or /).
+ */
 export function redact(text: string): string {
-  return text.replace(/(\b(?:amqps?|https?):\/\/[^:/@\s]*:)[^\s/]*@/g, '$1***@');
+  return text.replace(/(\b(?:amqps?|https?):\/\/[^:/@\s]*:)\S*@/gi, '$1***@');
 }

@@ -1,4 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeTarget, loadConfig, redact } from '../src/index.js';
@@ -72,9 +74,29 @@ describe('loadConfig', () => {
     [{ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CA: '/nonexistent/ca.pem' }, /^RABBITMQ_SSL_CA: cannot read \/nonexistent\/ca.pem \(ENOENT\)$/],
     [{ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CA: '/etc/hostname' }, /^RABBITMQ_SSL_CA: \/etc\/hostname is not a valid PEM certificate$/],
     [{ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CERT: '/etc/hostname' }, /^RABBITMQ_SSL_KEY is missing/],
+    // A "file" that never ends would hang the program; a directory is no PEM either.
+    [{ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CA: '/dev/zero' }, /^RABBITMQ_SSL_CA: \/dev\/zero is not a regular file$/],
+    [{ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CA: '/etc' }, /^RABBITMQ_SSL_CA: \/etc is not a regular file$/],
   ])('rejects %o with one clear line', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('refuses a PEM file over 1 MiB, and a client certificate and key that are not a pair, naming the variables', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pem-'));
+    try {
+      writeFileSync(join(dir, 'big.pem'), Buffer.alloc(1024 * 1024 + 1, 'A'));
+      expect(() => loadConfig({ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CA: join(dir, 'big.pem') })).toThrow(/^RABBITMQ_SSL_CA: .*big\.pem is over 1 MiB: not a PEM certificate$/);
+      for (const name of ['a', 'b']) {
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+          '-subj', `/CN=${name}`, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`)], { stdio: 'ignore' });
+      }
+      const pair = (cert: string, key: string) => () => loadConfig({ RABBITMQ_SSL: 'on', RABBITMQ_SSL_CERT: join(dir, cert), RABBITMQ_SSL_KEY: join(dir, key) });
+      expect(pair('a.pem', 'a.key')).not.toThrow();
+      expect(pair('a.pem', 'b.key')).toThrow(new ConfigError('RABBITMQ_SSL_CERT and RABBITMQ_SSL_KEY do not match: the key is not the certificate\'s private key'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('checks the client key and its passphrase at startup', () => {
@@ -89,6 +111,9 @@ describe('loadConfig', () => {
     const c = loadConfig({ RABBITMQ_URL: 'amqp://user:s3cret@h/v' });
     expect(describeTarget(c)).toBe('amqp://user@h:5672/v');
     expect(redact('failed on amqp://user:s3cret@h/v and amqps://u:x@y')).toBe('failed on amqp://user:***@h/v and amqps://u:***@y');
+    // The scheme in capitals, a / in the password (unencoded).
+    expect(redact('AMQP://u:SECRET@host/ and Amqps://u:SECRET@h')).toBe('AMQP://u:***@host/ and Amqps://u:***@h');
+    expect(redact('amqp://u:pa/ss@host/ HTTP://u:pa/ss@h:15672')).toBe('amqp://u:***@host/ HTTP://u:***@h:15672');
     // A password with @ in it (unencoded), and management URLs.
     expect(redact('amqp://u:p@ss@h:5672/v')).toBe('amqp://u:***@h:5672/v');
     expect(redact('at http://admin:pa@ss@host:15672/api and https://u:x@y/z')).toBe('at http://admin:***@host:15672/api and https://u:***@y/z');
