@@ -4,7 +4,7 @@ import { channel } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { basename } from 'node:path';
 import { type RabbitConfig, describeTarget, loadConfig } from './config.js';
-import { BrokerError, describeError, isFatal } from './errors.js';
+import { BrokerError, describeError, isFatal, notAmqp } from './errors.js';
 import { log, shutdownOnSignal, stop } from './program.js';
 
 // Reconnections, for whoever listens (the metrics of libs/telemetry); free when nobody does.
@@ -47,6 +47,14 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   };
   if (tls && !tls.verify) log('warning: RABBITMQ_SSL_VERIFY is off: the broker certificate is not checked, anyone in between can read everything');
   const onError = (err: unknown) => log(`connection error: ${explain(err).message}`); // unhandled, it would crash the process
+  // A port that is not AMQP (the management UI's 15672 for 5672...) is said at once, not retried: first
+  // for RabbitMQ's other well-known ports, then for any port whose handshake went wrong.
+  const wrongPort = async (known: boolean) => {
+    const what = await notAmqp(config, known);
+    if (what) throw new BrokerError(what, true);
+  };
+  const handshakeFailed = (err: unknown) => /closed the connection during the handshake|timed out connecting|did not answer with TLS/.test(explain(err).message);
+  await wrongPort(true);
   // amqplib declares a silent broker dead after two silent checks, one per heartbeat interval: up to
   // three intervals. RabbitMQ's rule is two missed heartbeats (it sends one every half interval):
   // close a connection that heard nothing for two intervals, so a frozen broker is noticed in time.
@@ -90,11 +98,14 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
         timer = setTimeout(() => reject(Object.assign(new Error('handshake timed out'), { code: 'ETIMEDOUT' })), config.connectTimeoutMs);
       });
       try {
-        const connection = (await Promise.race([opening, deadline])).on('error', onError);
+        // Without recovery an error ends the program, and the call that fails next ("channel closed")
+        // would say less: this error is the program's one line (main() prints it).
+        const connection = (await Promise.race([opening, deadline])).on('error', (err: unknown) => stop(explain(err).message));
         watchSilence(connection);
         return watchBlocked(connection);
       } catch (err) {
         opening.then((late) => late.close(), () => undefined).catch(() => undefined); // if it ever opens
+        if (attempt === 1 && handshakeFailed(err)) await wrongPort(false);
         const error = explain(err);
         if (error.fatal || attempt >= config.connectionAttempts) throw error;
         const delay = Math.min(30_000, config.retryDelayMs * 2 ** (attempt - 1));

@@ -1,5 +1,7 @@
 // Broker and network errors as one line that says what went wrong and what to do. Broker replies keep
 // their code and name (e.g. 406 PRECONDITION_FAILED) so they can be searched for.
+import { connect as tcpConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { type RabbitConfig, describeTarget, isLoopback, redact } from './config.js';
 
 /** A failure already explained in one line for the user; `fatal`: retrying cannot fix it. */
@@ -129,4 +131,42 @@ function describeReply({ code, text }: { code: number; text: string }, config?: 
 
 function shellQuote(s: string): string {
   return /^[\w./-]+$/.test(s) && s !== '/' ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** RabbitMQ's other well-known ports: the most common mistake is one of them for AMQP's 5672. */
+const OTHER_PORTS: Record<number, string> = {
+  15672: 'the management UI', 15671: 'the management UI over TLS', 15692: 'the Prometheus endpoint', 15691: 'the Prometheus endpoint over TLS',
+  5552: 'the stream protocol port', 5551: 'the stream protocol TLS port', 25672: 'the Erlang distribution port (clustering, CLI tools)',
+  4369: 'epmd, the Erlang port mapper', 1883: 'the MQTT port', 61613: 'the STOMP port',
+};
+
+/**
+ * Whether the broker port answers AMQP: it sends AMQP's protocol header and reads the first bytes for
+ * at most 1.5 s. Undefined if it does (or says nothing this probe can read); else, one line saying what
+ * listens there instead (an HTTP GET tells the management UI and the Prometheus endpoint apart).
+ */
+export async function notAmqp(config: RabbitConfig, known = false): Promise<string | undefined> {
+  if (known && !OTHER_PORTS[config.port]) return undefined;
+  const first = (hello: string) => new Promise<Buffer | undefined>((resolve) => {
+    const options = { host: config.hostname, port: config.port, servername: config.tls?.servername, rejectUnauthorized: false };
+    const socket = config.tls ? tlsConnect(options) : tcpConnect(options);
+    const done = (data?: Buffer) => {
+      socket.destroy();
+      resolve(data);
+    };
+    socket.once(config.tls ? 'secureConnect' : 'connect', () => socket.write(hello));
+    socket.once('data', done).once('error', () => done()).once('close', () => done(Buffer.alloc(0)));
+    socket.setTimeout(1500, () => done(Buffer.alloc(0)));
+  });
+  const reply = await first('AMQP\x00\x00\x09\x01');
+  // No connection at all (refused...): the attempt itself says so. Frame type 1, or "AMQP": it is AMQP.
+  if (reply === undefined || reply[0] === 1 || reply.subarray(0, 4).toString() === 'AMQP') return undefined;
+  const at = `port ${config.port} at ${config.hostname}`;
+  // A TLS alert or handshake record: plain AMQP sent to a TLS port.
+  if (!config.tls && (reply[0] === 0x15 || reply[0] === 0x16)) return `${at} answers with TLS: connect with amqps:// (or RABBITMQ_SSL=on)`;
+  const http = (await first(`GET /metrics HTTP/1.0\r\nHost: ${config.hostname}\r\n\r\n`))?.toString('latin1') ?? '';
+  const what = !http.startsWith('HTTP/') ? OTHER_PORTS[config.port] ?? 'another service'
+    : /^# (TYPE|HELP) /m.test(http) ? 'an HTTP server: the Prometheus endpoint (rabbitmq_prometheus)'
+      : /content-security-policy/i.test(http) ? 'an HTTP server: the management UI' : 'an HTTP server';
+  return `${at} is ${what}, not AMQP: RabbitMQ listens for AMQP on 5672 (5671 with TLS); check RABBITMQ_PORT or the port in RABBITMQ_URL`;
 }

@@ -106,6 +106,34 @@ describe('connect', () => {
     }
   });
 
+  it('the management port given for AMQP: one line saying it is the management UI, and where AMQP listens; no retries', async () => {
+    // RabbitMQ's real management listener: silent on AMQP's protocol header, it closes after a while.
+    const port = Number(new URL(broker().managementUrl).port);
+    const started = Date.now();
+    const err = await failure(connect({ config: loadConfig({ RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${port}/`, RABBITMQ_CONNECTION_ATTEMPTS: '5' }) }));
+    expect(err.message).toBe(`port ${port} at 127.0.0.1 is an HTTP server: the management UI, not AMQP: RabbitMQ listens for AMQP on 5672 (5671 with TLS); ` +
+      'check RABBITMQ_PORT or the port in RABBITMQ_URL');
+    expect(err.fatal).toBe(true);
+    expect(Date.now() - started).toBeLessThan(15_000); // one attempt, not five
+  });
+
+  it('RabbitMQ\'s well-known other ports (15672...) are told apart before any attempt, in a second or two', async (ctx) => {
+    // Like the management UI: silent on AMQP's header, an HTTP answer to a GET.
+    const fake = createServer((socket) => socket.on('data', (data) => {
+      if (data.toString().startsWith('GET ')) socket.end('HTTP/1.1 404 Not Found\r\ncontent-security-policy: script-src \'self\'\r\n\r\n');
+    }));
+    const listening = await new Promise<boolean>((resolve) => fake.once('error', () => resolve(false)).listen(15672, '127.0.0.1', () => resolve(true)));
+    if (!listening) return ctx.skip('port 15672 is taken on this machine');
+    try {
+      const started = Date.now();
+      const err = await failure(connect({ config: loadConfig({ RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:15672/', RABBITMQ_CONNECTION_ATTEMPTS: '5' }) }));
+      expect(err.message).toMatch(/^port 15672 at 127\.0\.0\.1 is an HTTP server: the management UI, not AMQP: RabbitMQ listens for AMQP on 5672/);
+      expect(Date.now() - started).toBeLessThan(4000);
+    } finally {
+      fake.close();
+    }
+  });
+
   it('bounds the whole handshake by RABBITMQ_CONNECT_TIMEOUT_MS, even against a server that trickles bytes', async () => {
     // Sends the start of an AMQP frame, then one byte now and then: a socket that is never idle.
     const trickle = createServer((socket) => {
@@ -182,7 +210,8 @@ describe('TLS', () => {
     if (!broker().tls) ctx.skip();
     const info = broker();
     const err = await failure(connect({ config: config({ RABBITMQ_URL: `amqp://guest:guest@${info.hostname}:${info.tls!.port}/`, RABBITMQ_CONNECT_TIMEOUT_MS: '3000' }) }));
-    expect(err.message).toMatch(/closed the connection during the handshake|timed out/);
+    expect(err.message).toBe(`port ${info.tls!.port} at ${info.hostname} answers with TLS: connect with amqps:// (or RABBITMQ_SSL=on)`);
+    expect(err.fatal).toBe(true);
   });
 
   it('mutual TLS: the broker requires a client certificate signed by its CA', async (ctx) => {
