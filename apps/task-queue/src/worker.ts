@@ -11,7 +11,7 @@ const QUEUE = 'task_queue';
 const DEAD = 'task_queue.dead';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]', async () => {
+main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]   (a task works at most 24.8 days, the longest timer)', async () => {
   const { values } = parseArgs({ options: {
     prefetch: { type: 'string' }, 'dot-ms': { type: 'string' }, 'max-deliveries': { type: 'string' }, quiet: { type: 'boolean' },
   } });
@@ -61,7 +61,7 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]', async
       return deadLetter(channel, message, (err as Error).message);
     }
     say?.(` [x] Received ${printable(task)}${message.fields.redelivered ? ' (redelivered)' : ''}`); // escaped, cut: anyone's text
-    const workMs = (task.split('.').length - 1) * dotMs;
+    const workMs = Math.min((task.split('.').length - 1) * dotMs, 2 ** 31 - 1); // a longer timer would fire at once
     if (workMs > 0) await new Promise((resolve) => setTimeout(resolve, workMs));
     say?.(` [x] Done ${printable(task)}`);
     channel.ack(message);

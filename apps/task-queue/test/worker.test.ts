@@ -46,6 +46,19 @@ describe('worker shutdown and failures', () => {
     expect(await depth()).toBe(1);
   });
 
+  it('very long work (600 dots of an hour) is still in progress, not finished at once by an overflowing timer', async () => {
+    const w = worker(['--dot-ms', '3600000'], { RABBITMQ_SHUTDOWN_TIMEOUT_MS: '500' });
+    await w.waitFor(/Waiting for messages/);
+    await tasks(`long${'.'.repeat(600)}`);
+    await w.waitFor(/Received long/);
+    w.kill('SIGTERM');
+    expect((await w.exited).code).toBe(0);
+    expect(w.stderr.join('\n')).toMatch(/1 message\(s\) still in progress; the broker will redeliver them/);
+    expect(w.stderr.join('\n')).not.toMatch(/TimeoutOverflowWarning/);
+    expect(w.matching(/Done/)).toEqual([]);
+    expect(await depth()).toBe(1);
+  });
+
   it('a declare that conflicts with the existing queue (406) ends it with one clear line, exit 1', async () => {
     const connection = await vhost.connect();
     await (await connection.createChannel()).assertQueue('task_queue', { durable: true, arguments: { 'x-queue-type': 'classic' } });

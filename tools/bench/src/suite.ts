@@ -285,15 +285,23 @@ main('bench', async () => {
     ],
   });
   writeFileSync(`${ROOT}/docs/performance-scaling.svg`, svg);
-  // Start-up: one send as users start it, through nx and straight with tsx (the median of 5 runs each).
+  // Start-up: one send as users start it, through nx and straight with tsx (the median of 5 runs each),
+  // from a user's shell: without the npm_* variables of `npm run bench`, which npx would take as its own.
+  const shell = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('npm_')));
   const startup = async (command: string[]) => {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const started = performance.now();
-      const code = await new Promise((resolve) => spawn(command[0]!, command.slice(1), {
-        cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' },
-      }).once('close', resolve));
-      if (code !== 0) throw new Error(`${command.join(' ')} exited ${code}`);
+      let output = '';
+      const code = await new Promise((resolve) => {
+        const child = spawn(command[0]!, command.slice(1), {
+          cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...shell, ...env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' },
+        });
+        child.stdout.on('data', (d: Buffer) => (output += d));
+        child.stderr.on('data', (d: Buffer) => (output += d));
+        child.once('close', resolve);
+      });
+      if (code !== 0) throw new Error(`${command.join(' ')} exited ${code}: ${output.trim().split('\n').slice(-5).join(' | ')}`);
       times.push(performance.now() - started);
     }
     return times.sort((a, b) => a - b)[2]!;
