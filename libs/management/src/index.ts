@@ -36,10 +36,18 @@ export function managementFromEnv(env: Record<string, string | undefined> = proc
     } catch {
       throw new ManagementError('RABBITMQ_MANAGEMENT_URL is not a valid http(s):// URL');
     }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ManagementError('RABBITMQ_MANAGEMENT_URL is not a valid http(s):// URL');
+    const decode = (part: string, what: string) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        throw new ManagementError(`RABBITMQ_MANAGEMENT_URL has a badly encoded ${what} (a % not followed by two hex digits)`);
+      }
+    };
     return {
       url: `${url.protocol}//${url.host}${url.pathname.replace(/\/$/, '')}`,
-      username: url.username ? decodeURIComponent(url.username) : config.username,
-      password: url.password ? decodeURIComponent(url.password) : config.password,
+      username: url.username ? decode(url.username, 'user name') : config.username,
+      password: url.password ? decode(url.password, 'password') : config.password,
       tls,
     };
   }
@@ -175,3 +183,17 @@ export class Management {
 const enc = encodeURIComponent;
 
 export { formatNumber, table } from './table.js';
+
+/**
+ * Fails with one line unless the management API speaks for the broker (or cluster) the AMQP connection
+ * reached: both report the cluster's name. RABBITMQ_MANAGEMENT_URL defaults to host:15672, which may
+ * belong to another node on the same machine.
+ */
+export async function checkSameBroker(api: Management, amqp: { connection: unknown }, amqpTarget: string): Promise<void> {
+  const reached = (amqp.connection as { serverProperties?: { cluster_name?: unknown } }).serverProperties?.cluster_name;
+  const { cluster_name: answered } = await api.overview();
+  if (typeof reached === 'string' && answered !== reached) {
+    throw new ManagementError(`the management API at ${api.target.url} is broker "${answered}", but ${amqpTarget} is "${reached}": ` +
+      'set RABBITMQ_MANAGEMENT_URL to the management port of the same broker');
+  }
+}

@@ -1,16 +1,20 @@
 // Prints the queues, exchanges or bindings of the vhost the apps use, through the management HTTP
 // API (RABBITMQ_MANAGEMENT_URL, else http://<host>:15672), as rabbitmqctl list_* would.
 import { parseArgs } from 'node:util';
-import { UsageError, loadConfig, main, printable } from '@rabbit-tutorials/connection';
-import { Management, managementFromEnv, table } from '@rabbit-tutorials/management';
+import { UsageError, connect, describeTarget, loadConfig, main, printable } from '@rabbit-tutorials/connection';
+import { Management, checkSameBroker, managementFromEnv, table } from '@rabbit-tutorials/management';
 
 main('inspect <queues|exchanges|bindings>', async () => {
   const [what, ...extra] = parseArgs({ allowPositionals: true }).positionals;
   if (extra.length > 0 || !['queues', 'exchanges', 'bindings'].includes(what ?? '')) {
     throw new UsageError('say what to list: queues, exchanges or bindings');
   }
-  const { vhost } = loadConfig();
+  const config = loadConfig();
+  const { vhost } = config;
   const api = new Management(managementFromEnv());
+  // The management API of the broker the apps use, not another node's on the same machine.
+  const connection = await connect({ config });
+  await checkSameBroker(api, connection, describeTarget(config)).finally(() => connection.close());
   const args = (a: Record<string, unknown>) => (Object.keys(a).length ? JSON.stringify(a) : '');
   // Names and arguments are anyone's text (any client declares queues): escaped before a terminal sees them.
   const print = (headers: string[], rows: (string | number)[][]) =>

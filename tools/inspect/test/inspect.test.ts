@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { managementFromEnv } from '@rabbit-tutorials/management';
-import { broker, eventually, freePort, publishConfirmed, runApp, useVhost } from '@rabbit-tutorials/testing';
+import { broker, eventually, freePort, publishConfirmed, runApp, startDedicatedBroker, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
 const env = () => ({ ...vhost.env, RABBITMQ_MANAGEMENT_URL: broker().managementUrl });
@@ -48,6 +48,26 @@ describe('inspect', () => {
     }
   });
 
+  it('refuses another broker\'s management API: one line naming both, exit 1', async (ctx) => {
+    const other = await startDedicatedBroker({});
+    if (typeof other === 'string') return ctx.skip(other);
+    try {
+      const mixed = await runApp('inspect', 'inspect', ['queues'], { ...vhost.env, RABBITMQ_MANAGEMENT_URL: other.info.managementUrl });
+      expect(mixed.code).toBe(1);
+      expect(mixed.stdout).toBe('');
+      expect(mixed.stderr).toMatch(new RegExp(`^error: the management API at ${other.info.managementUrl.replace(/\./g, '\\.')} is broker "[^"]+", ` +
+        'but amqp://\\S+ is "[^"]+": set RABBITMQ_MANAGEMENT_URL to the management port of the same broker$'));
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('a badly encoded RABBITMQ_MANAGEMENT_URL is one line naming the variable', async () => {
+    const bad = await runApp('inspect', 'inspect', ['queues'], { ...vhost.env, RABBITMQ_MANAGEMENT_URL: 'http://guest:MGMT%ZZ@127.0.0.1:15672' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('error: RABBITMQ_MANAGEMENT_URL has a badly encoded password (a % not followed by two hex digits)');
+  });
+
   it('usage and an unreachable management API give one clear line, exit 2 and 1', async () => {
     const usage = await runApp('inspect', 'inspect', ['channels'], env());
     expect(usage.code).toBe(2);
@@ -67,7 +87,8 @@ describe('inspect', () => {
     expect(ok.stdout).toMatch(/^amq\.direct +direct/m);
     const untrusted = await runApp('inspect', 'inspect', ['exchanges'], { ...amqps, RABBITMQ_SSL_CA: tls.otherCa });
     expect(untrusted.code).toBe(1);
-    expect(untrusted.stderr).toMatch(new RegExp(`^error: cannot reach the management API at https://${tls.host}:${tls.managementPort} \\(\\w+\\): set RABBITMQ_SSL_CA to the CA that signed its certificate$`));
+    // The AMQP connection (made first, to check that both are the same broker) says it.
+    expect(untrusted.stderr).toMatch(/^error: TLS: the broker certificate at amqps:\/\/\S+ is not trusted \(\w+\): set RABBITMQ_SSL_CA to the CA file that signed it$/);
   });
 
   it('never sends the password over plain http to another host unless asked to', () => {
