@@ -40,11 +40,30 @@ main('receive [--stream NAME] [--offset first|last|next|N|TIME]   (TIME: ISO 860
   await connection.close();
 });
 
-/** first, last, next, an offset (a whole number) or a time (AMQP timestamp: whole seconds). */
-function streamOffset(value: string): string | number | { '!': 'timestamp'; value: number } {
+/**
+ * first, last, next, an offset (0 to 2^63-1, sent exactly as a long) or a time: a real calendar date,
+ * optionally with a time and a zone (Z or +hh:mm; none means UTC), from 1970 on (AMQP timestamps are
+ * unsigned seconds). Anything else is a usage error before connecting.
+ */
+function streamOffset(value: string): string | { '!': 'long' | 'timestamp'; value: bigint | number } {
   if (['first', 'last', 'next'].includes(value)) return value;
-  if (/^\d+$/.test(value)) return Number(value);
-  const time = Date.parse(value);
-  if (Number.isNaN(time) || !/^\d{4}-\d\d-\d\d/.test(value)) throw new UsageError(`--offset must be first, last, next, an offset or an ISO 8601 time (got "${printable(value, 40)}")`);
-  return { '!': 'timestamp', value: Math.floor(time / 1000) };
+  const wrong = () => new UsageError('--offset must be first, last, next, an offset from 0 to 9223372036854775807, ' +
+    `or an ISO 8601 time from 1970 on, e.g. 2026-11-23 or 2026-11-23T10:00:00Z (got "${printable(value, 40)}")`);
+  if (/^\d{1,19}$/.test(value)) {
+    const offset = BigInt(value);
+    if (offset > 2n ** 63n - 1n) throw wrong();
+    return { '!': 'long', value: offset };
+  }
+  const time = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:\.\d{1,9})?)?(Z|[+-]\d\d:\d\d)?)?$/.exec(value);
+  if (!time) throw wrong();
+  const [, y, mo, d, h = '0', mi = '0', sec = '0', zone = 'Z'] = time.map((part) => part ?? undefined);
+  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
+  const date = new Date(utc);
+  // Date.UTC rolls over (2026-02-30 would be 2 March): a date that does not round-trip does not exist.
+  if (date.getUTCFullYear() !== Number(y) || date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d) ||
+    Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) throw wrong();
+  const offsetMinutes = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4)));
+  const seconds = Math.floor((utc - offsetMinutes * 60_000) / 1000);
+  if (seconds < 0) throw wrong();
+  return { '!': 'timestamp', value: seconds };
 }

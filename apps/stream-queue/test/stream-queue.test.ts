@@ -42,9 +42,24 @@ describe('stream-queue: a stream over AMQP 0-9-1', () => {
     }
   });
 
-  it('--offset that is not first, last, next, a number or a time: usage error, exit 2', async () => {
-    const bad = await runApp('stream-queue', 'receive', ['--offset', 'yesterday'], vhost.env);
+  it.each(['yesterday', '1969-01-01T00:00:00Z', '9223372036854775808', '99999999999999999999', '2026-02-30', '2026-13-01',
+    '2026-11-23T24:00:00Z', '2026-11-23 10:00', '-1', '1e3'])('--offset %s, which the broker cannot take: usage error, exit 2, before connecting', async (offset) => {
+    const bad = await runApp('stream-queue', 'receive', [`--offset=${offset}`], { RABBITMQ_URL: 'amqp://127.0.0.1:1/', RABBITMQ_CONNECTION_ATTEMPTS: '1' });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^error: --offset must be first, last, next, an offset or an ISO 8601 time \(got "yesterday"\)\nusage: receive/);
+    expect(bad.stderr).toMatch(/^error: (--offset must be first, last, next, an offset from 0 to 9223372036854775807, or an ISO 8601 time from 1970 on)/);
+    expect(bad.stderr).toMatch(/\nusage: receive/);
+  });
+
+  it('--offset: the largest offset is sent exactly (no rounding to a double), a date with a zone is read as given', async () => {
+    await sendAll(['only']);
+    // 2^53 + 1 would become 2^53 as a JS number: the broker must get it exactly; past the end, it waits for new messages.
+    const far = startApp('stream-queue', 'receive', ['--offset', '9007199254740993'], vhost.env);
+    await far.waitFor(/Reading 'hello-nodejs-stream' from 9007199254740993/);
+    const top = startApp('stream-queue', 'receive', ['--offset', '9223372036854775807'], vhost.env);
+    await top.waitFor(/Reading 'hello-nodejs-stream' from 9223372036854775807/);
+    const zoned = startApp('stream-queue', 'receive', ['--offset', '2000-01-01T01:00:00+01:00'], vhost.env);
+    await zoned.waitFor(/Received message only \(offset 0\)/);
+    for (const reader of [far, top, zoned]) expect((await reader.stop()).code).toBe(0);
+    expect(far.matching(/Received/)).toEqual([]);
   });
 });

@@ -27,7 +27,8 @@ export function main(usage: string, body: () => Promise<number | void>): void {
     // node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown options and the like.
     const badArgs = err instanceof UsageError || String((err as { code?: unknown })?.code).startsWith('ERR_PARSE_ARGS');
     // After stop(reason) (e.g. publishing blocked too long), the failure that follows is that reason.
-    const reason = badArgs ? (err as Error).message.replace(/\. To specify a positional argument.*$/s, '') : stoppedEarly?.reason ?? describeError(err);
+    // One line: parseArgs' messages may go on with advice on further lines.
+    const reason = badArgs ? (err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/s, '') : stoppedEarly?.reason ?? describeError(err);
     process.stderr.write(`error: ${reason}\n`);
     if (badArgs) process.stderr.write(`usage: ${usage}\n`);
     if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
