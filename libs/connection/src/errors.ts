@@ -2,7 +2,7 @@
 // their code and name (e.g. 406 PRECONDITION_FAILED) so they can be searched for.
 import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { type RabbitConfig, describeTarget, isLoopback, redact } from './config.js';
+import { type RabbitConfig, describeTarget, isLoopback, loadConfig, redact } from './config.js';
 
 /** A failure already explained in one line for the user; `fatal`: retrying cannot fix it. */
 export class BrokerError extends Error {
@@ -43,6 +43,10 @@ export function isFatal(err: unknown): boolean {
 
 /** One line that says what went wrong and what to do about it; `config` names the broker, user and vhost. */
 export function describeError(err: unknown, config?: RabbitConfig): string {
+  // rabbitmq-stream-js-client rejects some calls with the bare response code, others with it in a message.
+  const streamCode = typeof err === 'number' ? err
+    : err instanceof Error ? Number(/^(?:Unable Authenticate -> |Unable to exchange peer properties |.* command returned error with code )(\d+)/.exec(err.message)?.[1] ?? NaN) : NaN;
+  if (!Number.isNaN(streamCode)) return redact(describeStreamCode(streamCode, config));
   if (!(err instanceof Error)) return redact(String(err));
   // Errors written for the user already (also the management client's): keep their words.
   if (['BrokerError', 'UsageError', 'ConfigError', 'ManagementError'].includes(err.name)) return redact(err.message);
@@ -69,12 +73,35 @@ export function describeError(err: unknown, config?: RabbitConfig): string {
     [/^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG)$/.test(code), `TLS: the broker${at} did not answer with TLS: is the port its TLS port (usually 5671)?`],
     [err.message === 'Heartbeat timeout', `the broker${at} stopped answering: no heartbeat for two intervals (frozen, overloaded, or the network path is gone)`],
     [NOT_AMQP.test(err.message), `the port${at} answered, but not with AMQP (the management port, or another service's?): check RABBITMQ_PORT or RABBITMQ_URL`],
+    // rabbitmq-stream-js-client misreads the answer to an open of a vhost the user may not use.
+    [code === 'ERR_BUFFER_OUT_OF_BOUNDS', describeStreamCode(12, config)],
     // rabbitmq-stream-js-client cannot read the close a broker older than 3.11 sends it (key 22).
     [err.message === 'Unknown response 22', 'the broker closed the stream connection: rabbitmq-stream-js-client needs RabbitMQ 3.11 or later'],
     [err.message === 'socket hang up' || /Socket closed abruptly/.test(err.message),
       `the broker${at} closed the connection during the handshake (TLS settings or a client certificate it requires?)`],
   ];
   return lines.find(([matches]) => matches)?.[1] ?? redact(code && !err.message.includes(code) ? `${err.message} (${code})` : err.message);
+}
+
+/** The stream protocol's response codes a user can cause, said as the AMQP programs say the same failures. */
+function describeStreamCode(code: number, given?: RabbitConfig): string {
+  const config = given ?? orUndefined(loadConfig); // a failure after connecting: the program's own settings
+  const [vhost, user] = [config?.vhost ?? '/', config?.username ?? 'USER'];
+  const tag = (name: string) => `(stream protocol ${code}: ${name})`;
+  const grant = `rabbitmqctl set_permissions -p ${shellQuote(vhost)} ${shellQuote(user)} '.*' '.*' '.*'`;
+  switch (code) {
+    case 8: case 9: return `access refused: user "${user}" could not log in${config ? ` to ${config.hostname}:${config.streamPort}` : ''}: wrong user name or password ${tag('authentication failure')}`;
+    case 11: return `access refused: user "${user}" may only connect from localhost (loopback_users): set RABBITMQ_USER and RABBITMQ_PASSWORD to another user ${tag('authentication failure loopback')}`;
+    case 12: return `virtual host "${vhost}" refused for user "${user}": if it does not exist, create it with rabbitmqctl add_vhost ${shellQuote(vhost)}; else grant the user access: ${grant} ${tag('virtual host access failure')}`;
+    case 16: return `user "${user}" may not use this stream in virtual host "${vhost}": its permissions do not cover it; grant what the program needs with ${grant} ${tag('access refused')}`;
+    case 2: return `the stream does not exist in virtual host "${vhost}": start the program that declares it first ${tag('stream does not exist')}`;
+    case 6: return `the stream is not available: its leader is down or still starting; try again in a moment ${tag('stream not available')}`;
+    case 17: return `the stream exists with other arguments than this program declares: declare it with the same arguments, or delete it if its messages can go ${tag('precondition failed')}`;
+    case 7: return `the broker does not offer the SASL mechanism the client asked for ${tag('SASL mechanism not supported')}`;
+    case 14: return `a frame was larger than the broker allows ${tag('frame too large')}`;
+    case 15: return `the broker failed to serve the request: see its log ${tag('internal error')}`;
+    default: return `the broker refused the request ${tag(`code ${code}`)}`;
+  }
 }
 
 function describeReply({ code, text }: { code: number; text: string }, config?: RabbitConfig): string {
@@ -127,6 +154,14 @@ function describeReply({ code, text }: { code: number; text: string }, config?: 
   }
   if (code === 320) return `the broker closed the connection: ${detail} ${tag}`;
   return `${detail} ${tag}`;
+}
+
+function orUndefined<T>(attempt: () => T): T | undefined {
+  try {
+    return attempt();
+  } catch {
+    return undefined;
+  }
 }
 
 function shellQuote(s: string): string {
