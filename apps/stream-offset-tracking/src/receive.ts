@@ -15,6 +15,7 @@ main('receive', async () => {
   const client = await connect(streamParams(config, 'stream-offset-tracking-receive')).catch((err) => {
     throw new BrokerError(describeError(err, config), true);
   });
+  const shutdown = untilShutdown(); // from here on, Ctrl+C ends the program through the shutdown below
   await client.createStream({ stream: STREAM, arguments: {} });
   // The first run has no stored offset: start at the beginning of the stream.
   const stored = await client.queryOffset({ reference: REFERENCE, stream: STREAM }).catch(() => undefined);
@@ -42,7 +43,7 @@ main('receive', async () => {
   });
   await consumer;
 
-  await untilShutdown();
+  await shutdown;
   await (await consumer).close();
   await client.close();
   // Offsets count the stream's entries, stored offsets among them: not one per message, so say both.

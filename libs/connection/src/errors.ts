@@ -35,8 +35,12 @@ const NOT_AMQP = /^Frame size \d+ exceeds maxFrameSize/;
 export function isFatal(err: unknown): boolean {
   if (err instanceof BrokerError) return err.fatal;
   const reply = err instanceof Error ? amqpReply(err) : undefined;
-  // A queue whose node is still starting (just after a broker restart) is a 404 that passes.
-  if (reply) return ([403, 404, 405, 406, 530].includes(reply.code) && !/is down or inaccessible/.test(reply.text)) || reply.text.includes('transient_nonexcl_queues');
+  // A queue whose node is still starting (just after a broker restart), or a stream whose replica
+  // there is not running yet (just declared by another client), passes.
+  if (reply) {
+    return ([403, 404, 405, 406, 530].includes(reply.code) && !/is down or inaccessible|does not have a running replica/.test(reply.text)) ||
+      reply.text.includes('transient_nonexcl_queues');
+  }
   const code = String((err as { code?: unknown })?.code ?? '');
   return TLS_UNTRUSTED.test(code) || /^(ERR_TLS|ERR_SSL|CERT_)/.test(code) || NOT_AMQP.test((err as Error)?.message);
 }
