@@ -30,6 +30,7 @@ main('client [--timeout MS] [--callback-queue] [--queue NAME] <n>', async () => 
         if (reply.properties.type === 'error') reject(new Error(reply.content.toString())); // the server refused n
         else resolve(reply.content.toString());
       }, { noAck: true }).catch(reject);
+      channel.on('close', () => reject(new Error('the connection to the broker closed while waiting for the reply')));
       // mandatory: a request that no queue takes (no server has declared it) comes back at once.
       channel.on('return', () => reject(new Error(`no queue '${queue}' took the request: is the server running (it declares the queue)?`)));
       timer = setTimeout(() => reject(new Error(`no reply from '${queue}' within ${timeoutMs} ms: is a server running?`)), timeoutMs);
