@@ -6,9 +6,13 @@
 // carries the W3C trace context in message headers, so a consumer's span continues its producer's
 // trace. The same instrumentation's hooks count the messages for /metrics (metrics.mjs).
 // Plain JavaScript, so it loads before tsx and before amqplib, whose require() it hooks.
+import { isMainThread } from 'node:worker_threads';
 import wanted, { exporters } from './wanted.cjs';
 
-const { tracing, metrics, unknownExporters } = wanted(process.env);
+// Newer Node runs NODE_OPTIONS' preloads in worker threads too, such as the one that runs module
+// hooks (tsx's): the program's telemetry lives in its main thread only (a second /metrics server on
+// the same port would fail it).
+const { tracing, metrics, unknownExporters } = isMainThread ? wanted(process.env) : { tracing: false, metrics: false, unknownExporters: [] };
 // The SDK would ignore a misspelt exporter without a word.
 if (unknownExporters.length > 0) {
   process.stderr.write(`[telemetry] warning: OTEL_TRACES_EXPORTER: ${unknownExporters.map((n) => JSON.stringify(n.slice(0, 40))).join(', ')} ` +

@@ -1,5 +1,6 @@
 // The programs' /metrics (METRICS_PORT): the counts match the messages sent, a nacked message is a
 // failure, a reconnect is counted; the server listens on loopback only, and bad settings are one line.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { eventually, freePort, listeners, management, runApp, startApp, uniqueName, useVhost } from '@rabbit-tutorials/testing';
@@ -15,6 +16,17 @@ async function sample(port: number, series: string): Promise<number | undefined>
 }
 
 describe('/metrics (prom-client, METRICS_PORT)', () => {
+  it('is served by the main thread only: the preload run again in a worker thread (as newer Node does for the thread of module hooks) starts nothing', async () => {
+    const port = await freePort();
+    // A main thread that serves /metrics, then a worker that loads the same preload, as tsx's hooks thread does under Node 24.
+    const script = `import('@rabbit-tutorials/telemetry/register').then(() => new (require('node:worker_threads').Worker)(
+      "import('@rabbit-tutorials/telemetry/register').then(() => console.log('worker loaded it'))", { eval: true }).on('exit', (code) => console.log('worker exit', code)));`;
+    const run = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, METRICS_PORT: String(port) }, encoding: 'utf8', timeout: 20_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toBe(`[metrics] http://127.0.0.1:${port}/metrics\n`);
+    expect(run.stdout).toBe('worker loaded it\nworker exit 0\n');
+  });
+
   it('hello receive: acked and nacked deliveries, handling times and a reconnect, on 127.0.0.1 only', async () => {
     const port = await freePort();
     const name = uniqueName('metrics-receive');
