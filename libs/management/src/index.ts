@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isLoopback, loadConfig } from '@rabbit-tutorials/connection';
+import { type RabbitConfig, connect, describeTarget, isLoopback, loadConfig } from '@rabbit-tutorials/connection';
 
 /** Where the management HTTP API is and who to log in as (the password is never printed). */
 export interface ManagementTarget {
@@ -189,11 +189,13 @@ export { formatNumber, table } from './table.js';
  * reached: both report the cluster's name. RABBITMQ_MANAGEMENT_URL defaults to host:15672, which may
  * belong to another node on the same machine.
  */
-export async function checkSameBroker(api: Management, amqp: { connection: unknown }, amqpTarget: string): Promise<void> {
+export async function checkSameBroker(api: Management, config: RabbitConfig): Promise<void> {
+  const amqp = await connect({ config });
   const reached = (amqp.connection as { serverProperties?: { cluster_name?: unknown } }).serverProperties?.cluster_name;
+  await amqp.close();
   const { cluster_name: answered } = await api.overview();
   if (typeof reached === 'string' && answered !== reached) {
-    throw new ManagementError(`the management API at ${api.target.url} is broker "${answered}", but ${amqpTarget} is "${reached}": ` +
+    throw new ManagementError(`the management API at ${api.target.url} is broker "${answered}", but ${describeTarget(config)} is "${reached}": ` +
       'set RABBITMQ_MANAGEMENT_URL to the management port of the same broker');
   }
 }

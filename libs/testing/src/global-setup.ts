@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { connect, describeTarget, loadConfig } from '@rabbit-tutorials/connection';
+import { loadConfig } from '@rabbit-tutorials/connection';
 import { Management, checkSameBroker, managementFromEnv } from '@rabbit-tutorials/management';
 import { resolveBroker } from '@rabbit-tutorials/broker';
 
@@ -9,9 +9,7 @@ export default async function setup(project: TestProject) {
   if (started.info.source === 'env') {
     // The tests inspect the broker through its management API (RABBITMQ_MANAGEMENT_URL, default
     // host:15672): it must be the broker RABBITMQ_URL reaches, not another node on the same machine.
-    const config = loadConfig(process.env);
-    const connection = await connect({ config, name: 'test-harness' });
-    await checkSameBroker(new Management(managementFromEnv(process.env)), connection, describeTarget(config)).finally(() => connection.close());
+    await checkSameBroker(new Management(managementFromEnv(process.env)), loadConfig(process.env));
   }
   console.log(`[broker] tests use ${started.info.description}`);
   project.provide('broker', started.info);

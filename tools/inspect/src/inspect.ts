@@ -1,7 +1,7 @@
 // Prints the queues, exchanges or bindings of the vhost the apps use, through the management HTTP
 // API (RABBITMQ_MANAGEMENT_URL, else http://<host>:15672), as rabbitmqctl list_* would.
 import { parseArgs } from 'node:util';
-import { UsageError, connect, describeTarget, loadConfig, main, printable } from '@rabbit-tutorials/connection';
+import { UsageError, loadConfig, main, printable } from '@rabbit-tutorials/connection';
 import { Management, checkSameBroker, managementFromEnv, table } from '@rabbit-tutorials/management';
 
 main('inspect <queues|exchanges|bindings>', async () => {
@@ -12,9 +12,7 @@ main('inspect <queues|exchanges|bindings>', async () => {
   const config = loadConfig();
   const { vhost } = config;
   const api = new Management(managementFromEnv());
-  // The management API of the broker the apps use, not another node's on the same machine.
-  const connection = await connect({ config });
-  await checkSameBroker(api, connection, describeTarget(config)).finally(() => connection.close());
+  await checkSameBroker(api, config); // the broker the apps use, not another node's on the same machine
   const args = (a: Record<string, unknown>) => (Object.keys(a).length ? JSON.stringify(a) : '');
   // Names and arguments are anyone's text (any client declares queues): escaped before a terminal sees them.
   const print = (headers: string[], rows: (string | number)[][]) =>
