@@ -47,9 +47,12 @@ export function isFatal(err: unknown): boolean {
 
 /** One line that says what went wrong and what to do about it; `config` names the broker, user and vhost. */
 export function describeError(err: unknown, config?: RabbitConfig): string {
-  // rabbitmq-stream-js-client rejects some calls with the bare response code, others with it in a message.
+  // rabbitmq-stream-js-client rejects some calls with the bare response code, others with it in a
+  // message; it misreads the answer to an open of a vhost the user may not use (code 12).
   const streamCode = typeof err === 'number' ? err
-    : err instanceof Error ? Number(/^(?:Unable Authenticate -> |Unable to exchange peer properties |.* command returned error with code )(\d+)/.exec(err.message)?.[1] ?? NaN) : NaN;
+    : !(err instanceof Error) ? NaN
+      : (err as { code?: unknown }).code === 'ERR_BUFFER_OUT_OF_BOUNDS' ? 12
+        : Number(/^(?:Unable Authenticate -> |Unable to exchange peer properties |.* command returned error with code )(\d+)/.exec(err.message)?.[1] ?? NaN);
   if (!Number.isNaN(streamCode)) return redact(describeStreamCode(streamCode, config));
   if (!(err instanceof Error)) return redact(String(err));
   // Errors written for the user already (also the management client's): keep their words.
@@ -77,8 +80,6 @@ export function describeError(err: unknown, config?: RabbitConfig): string {
     [/^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG)$/.test(code), `TLS: the broker${at} did not answer with TLS: is the port its TLS port (usually 5671)?`],
     [err.message === 'Heartbeat timeout', `the broker${at} stopped answering: no heartbeat for two intervals (frozen, overloaded, or the network path is gone)`],
     [NOT_AMQP.test(err.message), `the port${at} answered, but not with AMQP (the management port, or another service's?): check RABBITMQ_PORT or RABBITMQ_URL`],
-    // rabbitmq-stream-js-client misreads the answer to an open of a vhost the user may not use.
-    [code === 'ERR_BUFFER_OUT_OF_BOUNDS', describeStreamCode(12, config)],
     // rabbitmq-stream-js-client cannot read the close a broker older than 3.11 sends it (key 22).
     [err.message === 'Unknown response 22', 'the broker closed the stream connection: rabbitmq-stream-js-client needs RabbitMQ 3.11 or later'],
     [err.message === 'socket hang up' || /Socket closed abruptly/.test(err.message),
