@@ -53,7 +53,6 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
     const what = await notAmqp(config, known);
     if (what) throw new BrokerError(what, true);
   };
-  const handshakeFailed = (err: unknown) => /closed the connection during the handshake|timed out connecting|did not answer with TLS/.test(explain(err).message);
   await wrongPort(true);
   // amqplib declares a silent broker dead after two silent checks, one per heartbeat interval: up to
   // three intervals. RabbitMQ's rule is two missed heartbeats (it sends one every half interval):
@@ -105,8 +104,8 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
         return watchBlocked(connection);
       } catch (err) {
         opening.then((late) => late.close(), () => undefined).catch(() => undefined); // if it ever opens
-        if (attempt === 1 && handshakeFailed(err)) await wrongPort(false);
         const error = explain(err);
+        if (attempt === 1 && !error.fatal) await wrongPort(false); // nothing listening: the probe says nothing either
         if (error.fatal || attempt >= config.connectionAttempts) throw error;
         const delay = Math.min(30_000, config.retryDelayMs * 2 ** (attempt - 1));
         log(`connection attempt ${attempt}/${config.connectionAttempts} failed: ${error.message}; retrying in ${delay} ms`);
