@@ -56,7 +56,7 @@ function streamOffset(value: string): string | { '!': 'long' | 'timestamp'; valu
   }
   const time = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:\.\d{1,9})?)?(Z|[+-]\d\d:\d\d)?)?$/.exec(value);
   if (!time) throw wrong();
-  const [, y, mo, d, h = '0', mi = '0', sec = '0', zone = 'Z'] = time.map((part) => part ?? undefined);
+  const [, y, mo, d, h = '0', mi = '0', sec = '0', zone = 'Z'] = time;
   const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
   const date = new Date(utc);
   // Date.UTC rolls over (2026-02-30 would be 2 March): a date that does not round-trip does not exist.

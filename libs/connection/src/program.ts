@@ -82,7 +82,7 @@ export function shutdownOnSignal(): void {
     log(`${signal}: shutting down`);
     stop();
   };
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
 }
 let catchingSignals = false;
 
