@@ -42,10 +42,10 @@ const hash = (password) => {
 mkdirSync(join(out, 'rabbitmq'), { recursive: true });
 const lines = (entries) => `${entries.map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
 // The passwords are the user's alone: 0600 every time, also for a file that existed with looser modes
-// (writeFileSync's mode applies only to a file it creates).
+// (writeFileSync's mode applies only to a file it creates), and before the passwords go in.
 const writePrivate = (file, text) => {
+  if (existsSync(file)) chmodSync(file, 0o600);
   writeFileSync(file, text, { mode: 0o600 });
-  chmodSync(file, 0o600);
 };
 writePrivate(envFile, '# Made by infra/make-env.mjs: the passwords of the compose users. Keep it private.\n' +
   lines([...definitions.users.map((u) => [variable(u.name), passwords[u.name]]), ['GRAFANA_ADMIN_PASSWORD', grafanaPassword]]));
