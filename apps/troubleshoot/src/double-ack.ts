@@ -12,9 +12,10 @@ main('double-ack', async () => {
   const connection = await connect();
   try {
     const queue = unique('queue');
-    const setup = await connection.createChannel();
+    const setup = await connection.createConfirmChannel();
     await setup.assertQueue(queue, { exclusive: true });
     for (const body of ['one', 'two', 'three']) setup.sendToQueue(queue, Buffer.from(body));
+    await setup.waitForConfirms(); // in the queue: another channel's get() cannot overtake them
     // A closed channel reports why on its 'error' event; the ack itself returns nothing.
     const closed = (channel: Channel) => new Promise<never>((_, reject) => channel.once('error', reject));
 
