@@ -21,6 +21,8 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'restart',
+          // A broker restart and the reconnections around it take 30 to 60 s on a slow 2-core machine.
+          testTimeout: 180_000,
           include: ['apps/*/test/**/*.restart.test.ts', 'libs/*/test/**/*.restart.test.ts', 'tools/*/test/**/*.restart.test.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
