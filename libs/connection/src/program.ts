@@ -80,6 +80,8 @@ export function shutdownOnSignal(): void {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     process.once('SIGINT', () => process.exit(130)).on('SIGTERM', () => undefined);
     log(`${signal}: shutting down`);
+    // Not yet waiting in untilShutdown() (still setting up, maybe retrying for ever): end anyway, soon.
+    if (!stopRequested) setTimeout(() => process.exit(signal === 'SIGINT' ? 130 : 143), 10_000).unref();
     stop();
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
