@@ -122,10 +122,8 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
       waitForConnect: false, // so the first attempt's events reach the listeners below
       setup: async (connection: ChannelModel) => {
         watchSilence(connection);
+        shutdownOnSignal(); // connected: from here a signal is a graceful shutdown, even before untilShutdown()
         await options.setup!(connection);
-        // Set up: from here a signal is a graceful shutdown, even before untilShutdown(). Not sooner: a
-        // setup that keeps failing (and retrying) would swallow the signal and never end.
-        shutdownOnSignal();
       },
     },
   });
