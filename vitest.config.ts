@@ -13,7 +13,7 @@ export default defineConfig({
           ...shared,
           name: 'tests',
           include: ['apps/*/test/**/*.test.ts', 'libs/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts', 'infra/test/**/*.test.ts'],
-          exclude: ['**/*.restart.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.restart.test.ts', '**/*.cluster.test.ts', '**/node_modules/**'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -26,6 +26,19 @@ export default defineConfig({
           include: ['apps/*/test/**/*.restart.test.ts', 'libs/*/test/**/*.restart.test.ts', 'tools/*/test/**/*.restart.test.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'cluster',
+          // A three-node cluster of local nodes (docs/cluster.md), killed, frozen and restarted node by node:
+          // alone, after the rest, so the other tests keep their single node and their speed.
+          globalSetup: ['libs/testing/src/cluster-setup.ts'],
+          testTimeout: 180_000,
+          include: ['apps/*/test/**/*.cluster.test.ts', 'libs/*/test/**/*.cluster.test.ts', 'tools/*/test/**/*.cluster.test.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -3,7 +3,7 @@
 // twice and both print everything; there is no ack, a consumer chooses where to start (an offset).
 import { parseArgs } from 'node:util';
 import { Offset, connect } from 'rabbitmq-stream-js-client';
-import { BrokerError, describeError, loadConfig, main, printable, stop, streamParams, untilShutdown } from '@rabbit-tutorials/connection';
+import { loadConfig, main, printable, stop, streamParams, tryEachAddress, untilShutdown } from '@rabbit-tutorials/connection';
 
 const STREAM = 'hello-nodejs-stream';
 const RETENTION = { 'max-length-bytes': 5_000_000_000 };
@@ -11,9 +11,8 @@ const RETENTION = { 'max-length-bytes': 5_000_000_000 };
 main('receive', async () => {
   parseArgs({}); // takes no arguments
   const config = loadConfig();
-  const client = await connect(streamParams(config, 'stream-hello-receive')).catch((err) => {
-    throw new BrokerError(describeError(err, config), true);
-  });
+  // The first node that answers, when RABBITMQ_URL lists a cluster's nodes.
+  const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-hello-receive')));
   await client.createStream({ stream: STREAM, arguments: RETENTION }); // either side may start first
   const consumer = await client.declareConsumer({
     stream: STREAM,

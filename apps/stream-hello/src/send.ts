@@ -3,7 +3,7 @@
 // A stream keeps what it is given: every consumer can read it, from the start or from any offset.
 import { parseArgs } from 'node:util';
 import { connect } from 'rabbitmq-stream-js-client';
-import { BrokerError, describeError, loadConfig, main, messageText, printable, streamParams } from '@rabbit-tutorials/connection';
+import { BrokerError, loadConfig, main, messageText, printable, streamParams, tryEachAddress } from '@rabbit-tutorials/connection';
 
 const STREAM = 'hello-nodejs-stream';
 const RETENTION = { 'max-length-bytes': 5_000_000_000 }; // as the official tutorial: the oldest data goes past 5 GB
@@ -12,9 +12,8 @@ main('send [message... | -]   (default: Test message; - reads it from standard i
   const { positionals } = parseArgs({ allowPositionals: true });
   const text = await messageText(positionals, 'Test message');
   const config = loadConfig();
-  const client = await connect(streamParams(config, 'stream-hello-send')).catch((err) => {
-    throw new BrokerError(describeError(err, config), true);
-  });
+  // The first node that answers, when RABBITMQ_URL lists a cluster's nodes.
+  const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-hello-send')));
   try {
     await client.createStream({ stream: STREAM, arguments: RETENTION }); // idempotent: an existing stream is kept
     const publisher = await client.declarePublisher({ stream: STREAM });

@@ -4,7 +4,7 @@
 // goes on after the last stored offset: nothing skipped, at most 9 messages read again after a crash.
 import { parseArgs } from 'node:util';
 import { Offset, connect } from 'rabbitmq-stream-js-client';
-import { BrokerError, describeError, loadConfig, log, main, stop, streamParams, untilShutdown } from '@rabbit-tutorials/connection';
+import { loadConfig, log, main, stop, streamParams, tryEachAddress, untilShutdown } from '@rabbit-tutorials/connection';
 
 const STREAM = 'stream-offset-tracking-javascript';
 const REFERENCE = 'offset-tracking-tutorial';
@@ -12,9 +12,8 @@ const REFERENCE = 'offset-tracking-tutorial';
 main('receive', async () => {
   parseArgs({}); // takes no arguments
   const config = loadConfig();
-  const client = await connect(streamParams(config, 'stream-offset-tracking-receive')).catch((err) => {
-    throw new BrokerError(describeError(err, config), true);
-  });
+  // The first node that answers, when RABBITMQ_URL lists a cluster's nodes.
+  const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-offset-tracking-receive')));
   const shutdown = untilShutdown(); // from here on, Ctrl+C ends the program through the shutdown below
   await client.createStream({ stream: STREAM, arguments: {} });
   // The first run has no stored offset: start at the beginning of the stream.

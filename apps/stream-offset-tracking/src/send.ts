@@ -3,7 +3,7 @@
 // where this batch ends) and exits once the broker has confirmed every one.
 import { parseArgs } from 'node:util';
 import { connect } from 'rabbitmq-stream-js-client';
-import { BrokerError, describeError, loadConfig, main, streamParams } from '@rabbit-tutorials/connection';
+import { BrokerError, loadConfig, main, streamParams, tryEachAddress } from '@rabbit-tutorials/connection';
 
 const STREAM = 'stream-offset-tracking-javascript';
 const COUNT = 100;
@@ -11,9 +11,8 @@ const COUNT = 100;
 main('send', async () => {
   parseArgs({}); // takes no arguments
   const config = loadConfig();
-  const client = await connect(streamParams(config, 'stream-offset-tracking-send')).catch((err) => {
-    throw new BrokerError(describeError(err, config), true);
-  });
+  // The first node that answers, when RABBITMQ_URL lists a cluster's nodes.
+  const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-offset-tracking-send')));
   try {
     await client.createStream({ stream: STREAM, arguments: {} });
     const publisher = await client.declarePublisher({ stream: STREAM });

@@ -1,14 +1,22 @@
 // new-task --count N: N numbered persistent tasks ("<text> #1" ... "#N", message ids 1..N), with
 // publisher confirms pipelined: up to `window` tasks await their confirm at once, so the producer
 // neither waits for each confirm nor holds everything in memory. If the connection is lost (e.g. a
-// broker restart) it reconnects and publishes again every task not confirmed yet. At least once: a
-// task whose confirm was lost in the cut is published twice (workers can deduplicate by message id).
+// broker restart, a cluster node's death) it reconnects and publishes again every task not confirmed
+// yet; so it does when the broker refuses a task (a nack: a quorum queue without a leader for a moment),
+// after a pause. At least once: a task whose confirm was lost in the cut is published twice (workers
+// can deduplicate by message id).
 import type { ConfirmChannel, Options } from 'amqplib';
 import { BrokerError, connect, log } from '@rabbit-tutorials/connection';
 
+interface Progress { confirmed: number; lastLog: number; lostAt?: number; refusals: number }
+
+/** A round that ends this way is worth another: on a new connection, with the tasks not confirmed yet. */
+class RoundFailed extends Error {}
+
 export async function publishNumbered(queue: string, queueOptions: Options.AssertQueue, text: string, count: number, window: number): Promise<void> {
   const confirmed = new Uint8Array(count); // 1 once the broker has confirmed task i
-  const progress = { confirmed: 0, lastLog: 0 };
+  // lostAt: when the last round failed; refusals: rounds in a row ended by a nack (the pause doubles).
+  const progress: Progress = { confirmed: 0, lastLog: 0, lostAt: undefined, refusals: 0 };
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort()).once('SIGTERM', () => abort.abort());
   let started: number | undefined; // the rate counts publishing, not connecting
@@ -22,8 +30,12 @@ export async function publishNumbered(queue: string, queueOptions: Options.Asser
       await publishRound(channel, queue, text, confirmed, progress, window, abort.signal);
       break;
     } catch (err) {
-      if (abort.signal.aborted || !/closed/.test((err as Error).message)) throw err;
-      log(`${(err as Error).message}; reconnecting to publish the rest`);
+      if (abort.signal.aborted || !(err instanceof RoundFailed || /closed/.test((err as Error).message))) throw err;
+      progress.lostAt ??= performance.now();
+      const pause = /nack/.test((err as Error).message) ? Math.min(5000, 100 * 2 ** progress.refusals++) : 0;
+      log(`${(err as Error).message}; reconnecting${pause ? ` in ${pause} ms` : ''} to publish the ${count - progress.confirmed} tasks not confirmed yet`);
+      await connection.close().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, pause));
     } finally {
       await connection.close().catch(() => undefined);
     }
@@ -36,7 +48,7 @@ export async function publishNumbered(queue: string, queueOptions: Options.Asser
 
 /** Publishes every task not confirmed yet, at most `window` unconfirmed at once; resolves when all are confirmed. */
 async function publishRound(channel: ConfirmChannel, queue: string, text: string, confirmed: Uint8Array,
-  progress: { confirmed: number; lastLog: number }, window: number, signal: AbortSignal): Promise<void> {
+  progress: Progress, window: number, signal: AbortSignal): Promise<void> {
   let inFlight = 0;
   let failure: Error | undefined;
   let wake: (() => void) | undefined; // resolves a wait for room in the window, or for 'drain'
@@ -50,26 +62,31 @@ async function publishRound(channel: ConfirmChannel, queue: string, text: string
   });
   // A closed channel never confirms nor drains: fail the round instead of waiting for ever.
   const onClose = () => {
-    failure ??= new Error('the channel closed before every task was confirmed');
+    failure ??= new RoundFailed('the channel closed before every task was confirmed');
     notify();
   };
   channel.once('close', onClose);
-  const send = (i: number, attempt: number): boolean => {
+  const send = (i: number): boolean => {
     inFlight++;
     return channel.sendToQueue(queue, Buffer.from(`${text} #${i + 1}`), { persistent: true, messageId: String(i + 1) }, (err) => {
       inFlight--;
       if (!err) {
         if (!confirmed[i]) progress.confirmed++;
         confirmed[i] = 1;
+        progress.refusals = 0;
+        if (progress.lostAt !== undefined) {
+          log(`confirmed again ${Math.round(performance.now() - progress.lostAt)} ms after publishing was interrupted`);
+          progress.lostAt = undefined;
+        }
         if (Date.now() - progress.lastLog >= 1000) {
           progress.lastLog = Date.now();
           log(`confirmed ${progress.confirmed}/${confirmed.length}`);
         }
-      } else if (err.message === 'message nacked' && attempt < 3) {
-        send(i, attempt + 1); // the broker refused it (e.g. an internal error): try again
       } else {
-        failure ??= err.message === 'message nacked' ? new Error(`the broker refused task ${i + 1} four times (nack)`)
-          : new Error('the channel closed before every task was confirmed'); // amqplib fails pending confirms with 'channel closed'
+        // A nack: the broker could not take it now (on RabbitMQ 3.10, a channel opened while a quorum queue
+        // elected a new leader goes on refusing): a new round, on a new channel, publishes it again.
+        failure ??= new RoundFailed(err.message === 'message nacked' ? `the broker refused task ${i + 1} (nack)`
+          : 'the channel closed before every task was confirmed'); // amqplib fails pending confirms with 'channel closed'
       }
       notify();
     });
@@ -78,11 +95,11 @@ async function publishRound(channel: ConfirmChannel, queue: string, text: string
     for (let i = 0; i < confirmed.length && !signal.aborted && !failure; i++) {
       if (confirmed[i]) continue;
       // Socket back-pressure: wait for 'drain' (or the close that ends the round) before writing more.
-      if (!send(i, 0)) await new Promise<void>((resolve) => {
+      if (!send(i)) await new Promise<void>((resolve) => {
         const done = () => (channel.off('drain', done).off('close', done), resolve());
         channel.once('drain', done).once('close', done);
       });
-      if (inFlight >= window) await waitUntil(() => inFlight < window);
+      while (inFlight >= window && !failure) await waitUntil(() => inFlight < window);
     }
     while (inFlight > 0 && !failure) await waitUntil(() => inFlight === 0);
   } finally {

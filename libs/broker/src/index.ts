@@ -2,6 +2,7 @@ export { type BrokerInfo, brokerUrl, brokerctl, resolveBroker, restartBroker, se
 export { composeV2, dockerAvailable, urlHost } from './docker-broker.js';
 export { startLikeImage } from './image-node.js';
 export { listeners } from './listeners.js';
-export { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, launchLocalBroker, rabbitmqctl, startLocalBroker } from './local-broker.js';
+export { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, launchLocalBroker, type LocalBrokerSpec, rabbitmqctl, startLocalBroker, stopLocalBroker } from './local-broker.js';
 export { freePort } from './ports.js';
 export { AppProcess, ROOT, spawnApp } from './process.js';
+export { clusterUrl, createLocalCluster, destroyLocalCluster, freezeNode, killNode, launchLocalCluster, type LocalClusterSpec, pidOf, restartNode, runningMembers, startLocalCluster, thawNode, waitForMembers } from './local-cluster.js';

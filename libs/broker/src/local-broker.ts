@@ -33,7 +33,7 @@ export function hasLocalRabbitmq(): boolean {
 }
 
 /** Debian's rabbitmq-server run as root switches to user rabbitmq: that user must own the node's files. */
-function serverUser(): string | undefined {
+export function serverUser(): string | undefined {
   if (process.getuid?.() !== 0) return undefined;
   try {
     execFileSync('id', ['rabbitmq'], { stdio: 'ignore' });

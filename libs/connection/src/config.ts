@@ -14,7 +14,10 @@ export interface TlsConfig { ca?: Buffer; cert?: Buffer; key?: Buffer; passphras
 
 /** Everything connect() needs; heartbeat in seconds (0: off), delays and timeouts in milliseconds. */
 export interface RabbitConfig {
-  hostname: string; port: number; username: string; password: string; vhost: string; tls?: TlsConfig;
+  /** The address to connect to (with `addresses`, the one being tried). */
+  hostname: string; port: number;
+  /** Every node's address, in order (one unless RABBITMQ_URL or RABBITMQ_HOST lists several). */
+  addresses: Address[]; username: string; password: string; vhost: string; tls?: TlsConfig;
   heartbeat: number; frameMax?: number; channelMax?: number; connectionName?: string;
   connectionAttempts: number; retryDelayMs: number; connectTimeoutMs: number; blockedTimeoutMs: number;
   /** How long a consumer's shutdown waits for the messages in progress. */
@@ -24,6 +27,9 @@ export interface RabbitConfig {
   /** How the tutorial queues are declared: quorum, or as the classic (pre-quorum) tutorials did. */
   queueType: 'quorum' | 'classic';
 }
+
+/** One node of a cluster: where its AMQP and stream ports are. */
+export interface Address { hostname: string; port: number; streamPort: number }
 
 type Env = Record<string, string | undefined>;
 const MAX_PEM_BYTES = 1024 * 1024;
@@ -49,15 +55,33 @@ export function loadConfig(env: Env = process.env): RabbitConfig {
     hostname: get('RABBITMQ_HOST') ?? 'localhost', port: 5672, username: get('RABBITMQ_USER') ?? 'guest',
     password: get('RABBITMQ_PASSWORD') ?? 'guest', vhost: get('RABBITMQ_VHOST') ?? '/', heartbeat: 60,
     connectionAttempts: 5, retryDelayMs: 1000, connectTimeoutMs: 10_000, blockedTimeoutMs: 60_000, shutdownTimeoutMs: 30_000, queueType: 'quorum', streamPort: 5552,
+    addresses: [],
   };
-  if (url) fromUrl(url, config);
+  // A cluster: several URLs, comma-separated (a comma inside one, in a password, stays part of it).
+  const urls = url?.split(/,(?=\s*amqps?:\/\/)/i).map((u) => u.trim()) ?? [];
+  const hosts: [string, number | undefined][] = [];
+  urls.forEach((u, i) => {
+    const node = structuredClone(config);
+    fromUrl(u, node, urls.length > 1 ? ` (address ${i + 1})` : '');
+    if (i === 0) Object.assign(config, node);
+    const differs = (['tls', 'username', 'password', 'vhost', 'heartbeat', 'connectTimeoutMs', 'channelMax', 'frameMax'] as const)
+      .find((key) => JSON.stringify(node[key]) !== JSON.stringify(config[key]));
+    if (differs) {
+      const what = { tls: 'scheme', username: 'user name', password: 'password', vhost: 'vhost' }[differs as string] ?? 'query parameters';
+      throw new ConfigError(`RABBITMQ_URL address ${i + 1} has another ${what} than the first: the addresses of one cluster share scheme, user, password, vhost and parameters`);
+    }
+    hosts.push([node.hostname, node.port]);
+  });
 
   const sslFlag = get('RABBITMQ_SSL');
   const sslOn = sslFlag === undefined ? undefined : parseSwitch('RABBITMQ_SSL', sslFlag);
   if (url && config.tls && sslOn === false) throw new ConfigError('RABBITMQ_SSL is off but RABBITMQ_URL is amqps://: remove one');
   if (url && !config.tls && sslOn) throw new ConfigError('RABBITMQ_SSL is on but RABBITMQ_URL is amqp://: use amqps:// in the URL');
   if (sslOn) config.tls = { verify: true };
-  if (!url) config.port = intVar(setName('RABBITMQ_PORT') ?? 'RABBITMQ_PORT', get('RABBITMQ_PORT'), config.tls ? 5671 : 5672, 1, 65535);
+  if (!url) {
+    config.port = intVar(setName('RABBITMQ_PORT') ?? 'RABBITMQ_PORT', get('RABBITMQ_PORT'), config.tls ? 5671 : 5672, 1, 65535);
+    hosts.push(...hostList(setName('RABBITMQ_HOST') ?? 'RABBITMQ_HOST', config.hostname));
+  }
   const tlsVar = Object.keys(env).find((name) => name.startsWith('RABBITMQ_SSL_') && get(name) !== undefined);
   if (config.tls) config.tls = readTls(get);
   else if (tlsVar) throw new ConfigError(`${tlsVar} is set but TLS is off: set RABBITMQ_SSL=on or use an amqps:// URL`);
@@ -69,21 +93,56 @@ export function loadConfig(env: Env = process.env): RabbitConfig {
   config.blockedTimeoutMs = intVar('RABBITMQ_BLOCKED_TIMEOUT_MS', get('RABBITMQ_BLOCKED_TIMEOUT_MS'), config.blockedTimeoutMs, 1, 86_400_000);
   config.shutdownTimeoutMs = intVar('RABBITMQ_SHUTDOWN_TIMEOUT_MS', get('RABBITMQ_SHUTDOWN_TIMEOUT_MS'), config.shutdownTimeoutMs, 0, 3_600_000);
   config.connectionName = get('RABBITMQ_CONNECTION_NAME');
-  config.streamPort = intVar('RABBITMQ_STREAM_PORT', get('RABBITMQ_STREAM_PORT'), config.tls ? 5551 : 5552, 1, 65535);
+  // One stream port for every node, or one per address (nodes sharing a host listen on different ports).
+  const streamPorts = (get('RABBITMQ_STREAM_PORT') ?? String(config.tls ? 5551 : 5552)).split(',')
+    .map((p) => intVar('RABBITMQ_STREAM_PORT', p.trim(), 0, 1, 65535));
+  if (streamPorts.length !== 1 && streamPorts.length !== hosts.length) {
+    throw new ConfigError(`RABBITMQ_STREAM_PORT lists ${streamPorts.length} ports for ${hosts.length} broker addresses: give one port, or one per address`);
+  }
+  config.addresses = hosts.map(([hostname, port], i) => ({ hostname, port: port ?? config.port, streamPort: streamPorts[streamPorts.length === 1 ? 0 : i]! }));
+  const seen = new Set<string>();
+  for (const { hostname, port } of config.addresses) {
+    const key = `${hostname}:${port}`;
+    if (seen.has(key)) throw new ConfigError(`${url ? 'RABBITMQ_URL' : 'RABBITMQ_HOST'} lists ${isIP(hostname) === 6 ? `[${hostname}]` : hostname}:${port} twice`);
+    seen.add(key);
+  }
+  Object.assign(config, config.addresses[0]);
   const queueType = get('RABBITMQ_QUEUE_TYPE')?.toLowerCase() ?? 'quorum';
   if (queueType !== 'quorum' && queueType !== 'classic') throw new ConfigError(`RABBITMQ_QUEUE_TYPE must be quorum or classic (got "${queueType}")`);
   config.queueType = queueType;
   return config;
 }
 
+/** RABBITMQ_HOST: a host, or several comma-separated, each with an optional :port (IPv6 in brackets). */
+function hostList(name: string, value: string): [string, number | undefined][] {
+  if (isIP(value) === 6) return [[value, undefined]];
+  return value.split(',').map((entry) => {
+    const match = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(entry.trim()) ?? /^([^\s:/@[\],]+)(?::(\d+))?$/.exec(entry.trim());
+    if (!match || (match[0].startsWith('[') && isIP(match[1]!) !== 6)) {
+      throw new ConfigError(`${name} has a bad address "${printableHost(entry)}" (expected host, host:port or [IPv6]:port, comma-separated)`);
+    }
+    return [match[1]!, match[2] === undefined ? undefined : intVar(`${name} port`, match[2], 0, 1, 65535)];
+  });
+}
+
+/** An address as typed, for an error line: control characters escaped, cut short. */
+function printableHost(text: string): string {
+  return JSON.stringify(text.slice(0, 60)).slice(1, -1) + (text.length > 60 ? '…' : '');
+}
+
+/** The configuration for one address of the list: connect() moves along it, stream programs try each. */
+export function atAddress(config: RabbitConfig, index: number): RabbitConfig {
+  return { ...config, ...config.addresses[index % config.addresses.length] };
+}
+
 /** amqp[s]://user:password@host:port/vhost?heartbeat=..., as the RabbitMQ URI spec says. */
-function fromUrl(raw: string, config: RabbitConfig): void {
-  const invalid = (why: string) => new ConfigError(`RABBITMQ_URL ${why} (expected amqp[s]://user:password@host:port/vhost)`);
+function fromUrl(raw: string, config: RabbitConfig, which = ''): void {
+  const invalid = (why: string) => new ConfigError(`RABBITMQ_URL${which} ${why} (expected amqp[s]://user:password@host:port/vhost)`);
   const decode = (part: string, what: string) => orFail(() => decodeURIComponent(part), () => invalid(`has a badly encoded ${what}`));
   const url = orFail(() => new URL(raw), () => invalid('is not a valid URI'));
   if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') throw invalid(`has scheme "${url.protocol.replace(/:$/, '')}", not amqp or amqps`);
   if (url.protocol === 'amqps:') config.tls = { verify: true };
-  config.hostname = url.hostname.replace(/^\[|\]$/g, '') || config.hostname;
+  config.hostname = url.hostname.replace(/^\[|\]$/g, '') || 'localhost';
   config.port = url.port ? intVar('RABBITMQ_URL port', url.port, 0, 1, 65535) : config.tls ? 5671 : 5672;
   if (url.username || url.password) [config.username, config.password] = [decode(url.username, 'user name'), decode(url.password, 'password')];
   // The spec says "amqp://host/" names the vhost "", which no broker has; like pika, take it as "/".
@@ -160,6 +219,11 @@ export function streamParams(config: RabbitConfig, connectionName?: string) {
     heartbeat: config.heartbeat, connectionName: config.connectionName ?? connectionName,
     ...(tls && { ssl: { ca: tls.ca?.toString(), cert: tls.cert?.toString(), key: tls.key?.toString(), rejectUnauthorized: tls.verify } }),
   };
+}
+
+/** Every address, for a line that says what was tried: never the password. */
+export function describeAddresses(config: RabbitConfig): string {
+  return config.addresses.map(({ hostname, port }) => `${isIP(hostname) === 6 ? `[${hostname}]` : hostname}:${port}`).join(', ');
 }
 
 /** The broker address for logs: never the password. */

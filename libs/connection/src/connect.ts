@@ -3,9 +3,12 @@ import type { ChannelModel, RecoveringChannelModel } from 'amqplib';
 import { channel } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { basename } from 'node:path';
-import { type RabbitConfig, describeTarget, loadConfig } from './config.js';
+import { type RabbitConfig, atAddress, describeAddresses, describeTarget, loadConfig } from './config.js';
 import { BrokerError, describeError, isFatal, notAmqp } from './errors.js';
-import { log, shutdownOnSignal, stop } from './program.js';
+import { connectedAgain, log, shutdownOnSignal, stop } from './program.js';
+
+// Where the next connect() to a list of addresses starts: after the node that failed last.
+const startAt = new Map<string, number>();
 
 // Reconnections, for whoever listens (the metrics of libs/telemetry); free when nobody does.
 const reconnected = channel('rabbit-tutorials:reconnect');
@@ -30,7 +33,23 @@ export interface ConnectOptions {
 export function connect(options: ConnectOptions & Required<Pick<ConnectOptions, 'setup'>>): Promise<RecoveringChannelModel>;
 export function connect(options?: ConnectOptions): Promise<ChannelModel>;
 export async function connect(options: ConnectOptions = {}): Promise<ChannelModel | RecoveringChannelModel> {
-  const config = options.config ?? loadConfig();
+  const settings = options.config ?? loadConfig();
+  // A cluster's nodes, in turn: every attempt and every reconnection goes to the next address, and a
+  // later connect() starts after the last node that failed.
+  const list = describeAddresses(settings);
+  let node = startAt.get(list) ?? 0;
+  let config = atAddress(settings, node);
+  const nextAddress = () => {
+    config = atAddress(settings, ++node);
+    startAt.set(list, node % settings.addresses.length);
+    Object.assign(url, { hostname: config.hostname, port: config.port }); // amqplib reads these at each attempt
+  };
+  // The next node at once; the backoff (RABBITMQ_RETRY_DELAY_MS, doubling) after a round of them all.
+  const nodes = settings.addresses.length;
+  const delayBefore = (attempt: number) => {
+    const round = Math.floor((attempt - 1) / nodes);
+    return (attempt - 1) % nodes === 0 && round > 0 ? Math.min(30_000, settings.retryDelayMs * 2 ** (round - 1)) : 0;
+  };
   // Any connect or declare failure as one line that keeps its cause.
   const explain = (err: unknown) => (err instanceof BrokerError ? err : new BrokerError(describeError(err, config), isFatal(err), { cause: err }));
   const { tls } = config;
@@ -46,14 +65,19 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
     ...(tls && { ca: tls.ca, cert: tls.cert, key: tls.key, passphrase: tls.passphrase, rejectUnauthorized: tls.verify, servername: tls.servername }),
   };
   if (tls && !tls.verify) log('warning: RABBITMQ_SSL_VERIFY is off: the broker certificate is not checked, anyone in between can read everything');
-  const onError = (err: unknown) => log(`connection error: ${explain(err).message}`); // unhandled, it would crash the process
+  // A connection that was open and is cut is not a handshake problem: say what it is.
+  const lost = (err: unknown) => {
+    const code = /\b(ECONNRESET|EPIPE)\b/.exec(String((err as { code?: unknown })?.code ?? ''))?.[1];
+    return code ? `the connection to ${describeTarget(config)} was cut (${code}): the node went down, or the network between` : explain(err).message;
+  };
+  const onError = (err: unknown) => log(`connection error: ${lost(err)}`); // unhandled, it would crash the process
   // A port that is not AMQP (the management UI's 15672 for 5672...) is said at once, not retried: first
   // for RabbitMQ's other well-known ports, then for any port whose handshake went wrong.
-  const wrongPort = async (known: boolean) => {
-    const what = await notAmqp(config, known);
+  const wrongPort = async (known: boolean, at = config) => {
+    const what = await notAmqp(at, known);
     if (what) throw new BrokerError(what, true);
   };
-  await wrongPort(true);
+  for (let i = 0; i < settings.addresses.length; i++) await wrongPort(true, atAddress(settings, i));
   // amqplib declares a silent broker dead after two silent checks, one per heartbeat interval: up to
   // three intervals. RabbitMQ's rule is two missed heartbeats (it sends one every half interval):
   // close a connection that heard nothing for two intervals, so a frozen broker is noticed in time.
@@ -99,16 +123,25 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
       try {
         // Without recovery an error ends the program, and the call that fails next ("channel closed")
         // would say less: this error is the program's one line (main() prints it).
-        const connection = (await Promise.race([opening, deadline])).on('error', (err: unknown) => stop(explain(err).message));
+        const connection = (await Promise.race([opening, deadline])).on('error', (err: unknown) => {
+          startAt.set(list, (node + 1) % settings.addresses.length); // the next connect() tries another node first
+          stop(lost(err), { lost: true });
+        });
+        connectedAgain(); // a program that connects again (new-task --count) is past the loss of the old connection
         watchSilence(connection);
         return watchBlocked(connection);
       } catch (err) {
         opening.then((late) => late.close(), () => undefined).catch(() => undefined); // if it ever opens
         const error = explain(err);
-        if (attempt === 1 && !error.fatal) await wrongPort(false); // nothing listening: the probe says nothing either
-        if (error.fatal || attempt >= config.connectionAttempts) throw error;
-        const delay = Math.min(30_000, config.retryDelayMs * 2 ** (attempt - 1));
-        log(`connection attempt ${attempt}/${config.connectionAttempts} failed: ${error.message}; retrying in ${delay} ms`);
+        if (attempt <= settings.addresses.length && !error.fatal) await wrongPort(false); // nothing listening: the probe says nothing either
+        if (error.fatal) throw error;
+        if (attempt >= config.connectionAttempts) {
+          throw settings.addresses.length === 1 ? error
+            : new BrokerError(`${error.message} (after ${attempt} attempts over ${describeAddresses(settings)})`, false, { cause: err });
+        }
+        const delay = delayBefore(attempt + 1);
+        log(`connection attempt ${attempt}/${config.connectionAttempts} failed: ${error.message}; ${delay ? `retrying in ${delay} ms` : 'trying the next address'}`);
+        nextAddress();
         await new Promise((resolve) => setTimeout(resolve, delay));
       } finally {
         clearTimeout(timer);
@@ -119,8 +152,13 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
     ...socket,
     recovery: {
       initialDelay: config.retryDelayMs, maxDelay: 30_000, initialMaxRetries: config.connectionAttempts - 1, maxRetries: Infinity,
+      // A reconnection goes to the next node first (the one that dropped us is likely down).
+      ...(nodes > 1 && { calculateDelay: (attempt: number) => (attempt % nodes === 0 ? delayBefore(attempt + 1) : 0) }),
       waitForConnect: false, // so the first attempt's events reach the listeners below
       setup: async (connection: ChannelModel) => {
+        // amqplib listens for this connection's errors once setup has succeeded: a node that goes down
+        // during setup would crash the process. The failure reaches us anyway, as connect-failed.
+        connection.on('error', () => undefined);
         watchSilence(connection);
         shutdownOnSignal(); // connected: from here a signal is a graceful shutdown, even before untilShutdown()
         await options.setup!(connection);
@@ -130,18 +168,24 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   let connected = false;
   let fatal: BrokerError | undefined;
   watchBlocked(connection).on('error', onError);
-  connection.on('disconnect', (err: unknown) => log(`connection lost: ${explain(err).message}; reconnecting`));
-  connection.on('reconnect-scheduled', ({ delay }: { delay: number }) => log(`retrying in ${delay} ms`));
+  connection.on('disconnect', (err: unknown) => {
+    log(`connection lost: ${lost(err)}; reconnecting${settings.addresses.length > 1 ? ' (to the next address)' : ''}`);
+    nextAddress();
+  });
+  connection.on('reconnect-scheduled', ({ delay }: { delay: number }) => delay > 0 && log(`retrying in ${delay} ms`));
   connection.on('connect', () => {
     if (connected) {
-      log('reconnected; topology and consumers restored');
+      log(`reconnected to ${describeTarget(config)}; topology and consumers restored`);
       reconnected.publish({ target: describeTarget(config) });
     }
     connected = true;
   });
   connection.on('connect-failed', (err: unknown) => {
     const error = explain(err);
-    if (!error.fatal) return log(`connection failed: ${error.message}`);
+    if (!error.fatal) {
+      log(`connection failed: ${error.message}`);
+      return nextAddress();
+    }
     // Retrying cannot fix this: stop now; untilShutdown() ends the program with this line.
     fatal = error;
     connection.emit('failed', error);
@@ -150,8 +194,29 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   try {
     await connection.waitForConnect();
   } catch (err) {
-    throw fatal ?? explain(err);
+    const error = fatal ?? explain(err);
+    throw fatal || settings.addresses.length === 1 ? error
+      : new BrokerError(`${error.message} (after ${config.connectionAttempts} attempts over ${describeAddresses(settings)})`, false, { cause: err });
   }
   log(`connected to ${describeTarget(config)}`);
   return connection;
+}
+
+/**
+ * Opens a connection of another protocol (the stream client's) on the first address that answers: a
+ * cluster's nodes in turn. A failure retrying cannot fix (credentials, vhost) ends the search.
+ */
+export async function tryEachAddress<T>(settings: RabbitConfig, open: (node: RabbitConfig) => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    const node = atAddress(settings, i);
+    try {
+      return await open(node);
+    } catch (err) {
+      const message = describeError(err, node);
+      if (isFatal(err) || i === settings.addresses.length - 1) {
+        throw new BrokerError(settings.addresses.length === 1 ? message : `${message} (tried ${describeAddresses(settings)})`, true, { cause: err });
+      }
+      log(`${message}; trying the next address`);
+    }
+  }
 }

@@ -65,7 +65,7 @@ export function intOption(name: string, value: string | undefined, fallback: num
 }
 
 let stopRequested: ((reason?: string) => void) | undefined;
-let stoppedEarly: { reason?: string } | undefined;
+let stoppedEarly: { reason?: string; lost?: boolean } | undefined;
 
 /**
  * From now on the first SIGINT or SIGTERM ends the program through its shutdown (see untilShutdown),
@@ -112,8 +112,13 @@ export function untilShutdown(connection?: EventEmitter): Promise<void> {
 }
 
 /** Ends the program through the same shutdown as a signal: its work done, or with one error line (exit code 1). */
-export function stop(reason?: string): void {
-  if (!stopRequested) stoppedEarly ??= { reason };
+export function stop(reason?: string, how: { lost?: boolean } = {}): void {
+  if (!stopRequested) stoppedEarly ??= { reason, lost: how.lost };
   stopRequested?.(reason);
   stopRequested = undefined;
+}
+
+/** A program that reconnected by itself (connect() again) is past the loss of its earlier connection. */
+export function connectedAgain(): void {
+  if (stoppedEarly?.lost) stoppedEarly = undefined;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeTarget, loadConfig, redact } from '../src/index.js';
+import { ConfigError, atAddress, describeAddresses, describeTarget, loadConfig, redact } from '../src/index.js';
 import { broker, ROOT } from '@rabbit-tutorials/testing';
 
 describe('loadConfig', () => {
@@ -25,6 +25,41 @@ describe('loadConfig', () => {
     ['amqp://h?heartbeat=10&connection_timeout=2000&channel_max=5&frame_max=8192', { heartbeat: 10, connectTimeoutMs: 2000, channelMax: 5, frameMax: 8192 }],
   ])('parses RABBITMQ_URL %s', (url, expected) => {
     expect(loadConfig({ RABBITMQ_URL: url })).toMatchObject(expected);
+  });
+
+  it('takes a cluster\'s addresses: comma-separated URLs, or hosts with ports; stream ports one for all or one each', () => {
+    const c = loadConfig({ RABBITMQ_URL: 'amqp://u:p,w@h1:5672/v, amqp://u:p,w@h2:5673/v,amqp://u:p,w@[::1]/v', RABBITMQ_STREAM_PORT: '5552,5553,5554' });
+    expect(c).toMatchObject({ hostname: 'h1', port: 5672, streamPort: 5552, username: 'u', password: 'p,w', vhost: 'v' });
+    expect(c.addresses).toEqual([
+      { hostname: 'h1', port: 5672, streamPort: 5552 }, { hostname: 'h2', port: 5673, streamPort: 5553 }, { hostname: '::1', port: 5672, streamPort: 5554 },
+    ]);
+    expect(describeAddresses(c)).toBe('h1:5672, h2:5673, [::1]:5672');
+    expect(atAddress(c, 4)).toMatchObject({ hostname: 'h2', port: 5673, streamPort: 5553, username: 'u' });
+    expect(loadConfig({ RABBITMQ_HOST: 'a,b:5680,[::1]:5681', RABBITMQ_PORT: '5679', RABBITMQ_STREAM_PORT: '6000' }).addresses).toEqual([
+      { hostname: 'a', port: 5679, streamPort: 6000 }, { hostname: 'b', port: 5680, streamPort: 6000 }, { hostname: '::1', port: 5681, streamPort: 6000 },
+    ]);
+    expect(loadConfig({ RABBITMQ_HOST: '::1' }).addresses).toEqual([{ hostname: '::1', port: 5672, streamPort: 5552 }]);
+    expect(loadConfig({}).addresses).toEqual([{ hostname: 'localhost', port: 5672, streamPort: 5552 }]);
+  });
+
+  it.each([
+    [{ RABBITMQ_URL: 'amqp://u:p@a/v,amqp://u:other@b/v' }, 'RABBITMQ_URL address 2 has another password than the first'],
+    [{ RABBITMQ_URL: 'amqp://u:p@a/v,amqps://u:p@b/v' }, 'RABBITMQ_URL address 2 has another scheme than the first'],
+    [{ RABBITMQ_URL: 'amqp://a/v,amqp://b/w' }, 'RABBITMQ_URL address 2 has another vhost than the first'],
+    [{ RABBITMQ_URL: 'amqp://a,amqp://b?heartbeat=5' }, 'RABBITMQ_URL address 2 has another query parameters than the first'],
+    [{ RABBITMQ_URL: 'amqp://a,amqp://b:70000' }, 'RABBITMQ_URL (address 2) is not a valid URI'],
+    [{ RABBITMQ_URL: 'amqp://a/v,amqp://b/v%' }, 'RABBITMQ_URL (address 2) has a badly encoded vhost'],
+    [{ RABBITMQ_URL: 'amqp://a:5672,amqp://a' }, 'RABBITMQ_URL lists a:5672 twice'],
+    [{ RABBITMQ_HOST: 'a,,b' }, 'RABBITMQ_HOST has a bad address ""'],
+    [{ RABBITMQ_HOST: 'a,b:x' }, 'RABBITMQ_HOST has a bad address "b:x"'],
+    [{ RABBITMQ_HOST: 'a,[nope]:1' }, 'RABBITMQ_HOST has a bad address "[nope]:1"'],
+    [{ RABBITMQ_HOST: 'a,b\u001b[31m' }, 'RABBITMQ_HOST has a bad address "b\\u001b[31m"'],
+    [{ RABBITMQ_HOST: 'a,b:0' }, 'RABBITMQ_HOST port must be a whole number from 1 to 65535 (got "0")'],
+    [{ RABBITMQ_HOST: 'a,b', RABBITMQ_STREAM_PORT: '1,2,3' }, 'RABBITMQ_STREAM_PORT lists 3 ports for 2 broker addresses'],
+    [{ RABBITMQ_HOST: 'a,b', RABBITMQ_STREAM_PORT: '1,x' }, 'RABBITMQ_STREAM_PORT must be a whole number'],
+  ])('refuses a bad address list %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
   });
 
   it('reads discrete variables, TLS switching the default port to 5671', () => {

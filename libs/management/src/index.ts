@@ -71,6 +71,9 @@ export interface QueueInfo {
   messages_unacknowledged?: number;
   consumers?: number;
   arguments: Record<string, unknown>;
+  /** A quorum queue or a stream on a cluster: the node of its leader, and every node with a replica. */
+  leader?: string;
+  members?: string[];
 }
 
 export interface ExchangeInfo {

@@ -115,4 +115,5 @@ export function useVhost(): TestVhost {
 }
 export { eventually, publishConfirmed, queueDepth } from './amqp.js';
 export { NO_PIKA, pikaPython, startPika } from './pika.js';
+export { clusterManagement, cluster, noCluster, type ClusterVhost, useClusterVhost } from './cluster.js';
 export { composeV2, destroyLocalBroker, dockerAvailable, freePort, hasLocalRabbitmq, launchLocalBroker, listeners, startLikeImage } from '@rabbit-tutorials/broker';
