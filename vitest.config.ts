@@ -36,7 +36,7 @@ export default defineConfig({
           // alone, after the rest, so the other tests keep their single node and their speed.
           globalSetup: ['libs/testing/src/cluster-setup.ts'],
           testTimeout: 180_000,
-          include: ['apps/*/test/**/*.cluster.test.ts', 'libs/*/test/**/*.cluster.test.ts', 'tools/*/test/**/*.cluster.test.ts'],
+          include: ['apps/*/test/**/*.cluster.test.ts', 'libs/*/test/**/*.cluster.test.ts', 'tools/*/test/**/*.cluster.test.ts', 'infra/test/**/*.cluster.test.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 2 },
         },

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Makes the secrets of the docker compose setup: a random password for every user, and the files that
 // carry them. Run it once before `docker compose up`; run again, it keeps the passwords it made.
-//   infra/.env                               compose reads it: ADMIN_PASSWORD, HELLO_PASSWORD, ..., GRAFANA_ADMIN_PASSWORD
+//   infra/.env                               compose reads it: ADMIN_PASSWORD, HELLO_PASSWORD, ..., GRAFANA_ADMIN_PASSWORD,
+//                                            ERLANG_COOKIE (the nodes of docker-compose.cluster.yml authenticate each other by it)
 //   infra/host.env                           the programs on this machine: cp infra/host.env .env
 //   infra/rabbitmq/definitions.local.json    definitions.json with each user's password hash
 // Usage: node infra/make-env.mjs [--out DIR]   (default: infra/, the folder of this script)
@@ -32,6 +33,8 @@ const known = existsSync(envFile)
 const passwords = Object.fromEntries(definitions.users.map((u) => [u.name, known[variable(u.name)] || randomBytes(18).toString('base64url')]));
 // Grafana's admin (dashboards are open to anonymous viewers on this machine).
 const grafanaPassword = known.GRAFANA_ADMIN_PASSWORD || randomBytes(18).toString('base64url');
+// The cluster's shared secret: whoever has it controls every node (Erlang distribution).
+const erlangCookie = known.ERLANG_COOKIE || randomBytes(32).toString('hex');
 
 /** RabbitMQ's rabbit_password_hashing_sha256: base64(salt + sha256(salt + password)). */
 const hash = (password) => {
@@ -48,7 +51,7 @@ const writePrivate = (file, text) => {
   writeFileSync(file, text, { mode: 0o600 });
 };
 writePrivate(envFile, '# Made by infra/make-env.mjs: the passwords of the compose users. Keep it private.\n' +
-  lines([...definitions.users.map((u) => [variable(u.name), passwords[u.name]]), ['GRAFANA_ADMIN_PASSWORD', grafanaPassword]]));
+  lines([...definitions.users.map((u) => [variable(u.name), passwords[u.name]]), ['GRAFANA_ADMIN_PASSWORD', grafanaPassword], ['ERLANG_COOKIE', erlangCookie]]));
 writePrivate(join(out, 'host.env'), '# Made by infra/make-env.mjs: the programs on this machine against the compose broker (cp infra/host.env .env).\n' +
   lines([['RABBITMQ_HOST', 'localhost'], ['RABBITMQ_PORT', '5672'], ['RABBITMQ_VHOST', 'tutorials'], ['RABBITMQ_USER', 'tutorials'],
     ['RABBITMQ_PASSWORD', passwords.tutorials], ['RABBITMQ_MANAGEMENT_URL', 'http://localhost:15672']]));

@@ -11,18 +11,25 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeV2, dockerAvailable, eventually, hasLocalRabbitmq, ROOT, runApp, startApp, startLikeImage } from '@rabbit-tutorials/testing';
 import { urlHost } from '@rabbit-tutorials/broker';
+import { loadConfig } from '@rabbit-tutorials/connection';
+
+/** Is Debian's haproxy (or any) on PATH? */
+function hasHaproxy(): boolean {
+  return spawnSync('sh', ['-c', 'command -v haproxy'], { stdio: 'ignore' }).status === 0;
+}
 
 const INFRA = join(ROOT, 'infra');
 type Service = {
-  command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>;
+  command?: string[]; environment?: Record<string, string>; hostname?: string; entrypoint?: string[]; depends_on?: Record<string, { condition: string }>;
   image?: string; build?: { context: string; dockerfile: string }; pull_policy?: string; healthcheck?: { test: string[] };
   volumes?: string[]; ports?: string[]; container_name?: string; network_mode?: string;
 };
 type Compose = { services: Record<string, Service> };
 
-/** Compose's variable interpolation: ${VAR}, ${VAR:-default} / ${VAR-default}, ${VAR:?error}. */
+/** Compose's variable interpolation: ${VAR}, ${VAR:-default} / ${VAR-default}, ${VAR:?error}; $$ is a $. */
 function interpolate(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\{(\w+)(?:(:?)([-?])([^}]*))?\}/g, (_, name: string, colon: string | undefined, op: string | undefined, arg: string | undefined) => {
+  return text.replace(/\$\$|\$\{(\w+)(?:(:?)([-?])([^}]*))?\}/g, (whole, name: string, colon: string | undefined, op: string | undefined, arg: string | undefined) => {
+    if (whole === '$$') return '$';
     const value = env[name];
     const unset = value === undefined || (colon === ':' && value === '');
     if (op === '?' && unset) throw new Error(`${name}: ${arg}`);
@@ -47,8 +54,11 @@ const SECRETS = mkdtempSync(join(tmpdir(), 'compose-secrets-'));
 makeEnv(SECRETS);
 const secrets = readEnv(join(SECRETS, '.env'));
 
+/** Compose's !reset (an override that empties what the base file set) as a marker. */
+const RESET = { tag: '!reset', collection: 'seq' as const, resolve: () => ['!reset'] };
+
 function composeFile(file: string, env: Record<string, string> = secrets): Compose {
-  return parse(interpolate(readFileSync(join(INFRA, file), 'utf8'), env), { merge: true }) as Compose;
+  return parse(interpolate(readFileSync(join(INFRA, file), 'utf8'), env), { merge: true, customTags: [RESET] }) as Compose;
 }
 
 const compose = composeFile('docker-compose.yml');
@@ -110,7 +120,8 @@ describe('infra/docker-compose.yml', () => {
     for (const [, service] of appServices) expect(service.environment!.RABBITMQ_PASSWORD).toBe(secrets[variable(service.environment!.RABBITMQ_USER!)]);
     // Private files; every user gets its own password, another run keeps them, a fresh setup gets new ones.
     for (const file of ['.env', 'host.env']) expect(statSync(join(SECRETS, file)).mode & 0o777).toBe(0o600);
-    expect(new Set(Object.values(secrets)).size).toBe(template.users.length + 1); // and Grafana's admin
+    expect(new Set(Object.values(secrets)).size).toBe(template.users.length + 2); // and Grafana's admin, and the cluster's cookie
+    expect(secrets.ERLANG_COOKIE).toMatch(/^[0-9a-f]{64}$/);
     expect(compose.services.grafana!.environment!.GF_SECURITY_ADMIN_PASSWORD).toBe(secrets.GRAFANA_ADMIN_PASSWORD);
     makeEnv(SECRETS);
     expect(readEnv(join(SECRETS, '.env'))).toEqual(secrets);
@@ -205,6 +216,73 @@ describe('infra/docker-compose.yml', () => {
       './certs/out/server.pem:/etc/rabbitmq/certs/server.pem:ro',
       './rabbitmq/tls.conf:/etc/rabbitmq/conf.d/91-tls.conf:ro',
     ]);
+  });
+});
+
+describe('infra/docker-compose.cluster.yml: three nodes and HAProxy', () => {
+  const cluster = composeFile('docker-compose.cluster.yml');
+  const nodes = ['rabbitmq', 'rabbitmq-2', 'rabbitmq-3'];
+  const conf = readFileSync(join(INFRA, 'rabbitmq/cluster.conf'), 'utf8');
+  const haproxy = readFileSync(join(INFRA, 'haproxy/haproxy.cfg'), 'utf8');
+
+  it('runs three nodes of the single broker\'s image, each named by its host name, all in cluster.conf\'s peer list', () => {
+    for (const name of nodes) {
+      const node = cluster.services[name]!;
+      expect(node.image, name).toBe(compose.services.rabbitmq!.image);
+      expect(node.hostname).toBe(name);
+      expect(conf).toContain(`= rabbit@${name}\n`); // the image's node name: rabbit@<host name>
+      expect(node.healthcheck!.test).toEqual(compose.services.rabbitmq!.healthcheck!.test);
+      // The cluster's config where the single broker's was; the definitions, plugins and a data volume of its own.
+      expect(node.volumes).toEqual([
+        './rabbitmq/cluster.conf:/etc/rabbitmq/conf.d/90-tutorials.conf:ro', './rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro',
+        './rabbitmq/definitions.local.json:/etc/rabbitmq/definitions.json:ro', `${name}-data:/var/lib/rabbitmq`]);
+      if (name !== 'rabbitmq') expect(node.depends_on).toEqual({ rabbitmq: { condition: 'service_healthy' } });
+    }
+    expect(conf).toMatch(/^cluster_formation\.peer_discovery_backend = classic_config$/m);
+    expect(conf).toMatch(/^cluster_partition_handling = pause_minority$/m);
+    // Each node advertises its own host for streams (the default), not the single broker's localhost.
+    expect(conf).not.toMatch(/^stream\.advertised/m);
+    // Everything else the single broker is configured with.
+    const single = readFileSync(join(INFRA, 'rabbitmq/rabbitmq.conf'), 'utf8').split('\n').filter((l) => /^\w/.test(l) && !l.startsWith('stream.advertised'));
+    for (const line of single) expect(conf.split('\n'), line).toContain(line);
+  });
+
+  it('the nodes share the Erlang cookie from infra/.env, written to the one file the image reads, private', () => {
+    for (const name of nodes) {
+      expect(cluster.services[name]!.environment).toEqual({ ERLANG_COOKIE: secrets.ERLANG_COOKIE });
+      expect(cluster.services[name]!.entrypoint!.join(' ')).toMatch(/umask 077 && printf '%s' "\$ERLANG_COOKIE" > \/var\/lib\/rabbitmq\/\.erlang\.cookie && exec docker-entrypoint\.sh rabbitmq-server$/);
+    }
+    expect(() => composeFile('docker-compose.cluster.yml', { ...secrets, ERLANG_COOKIE: '' })).toThrow(/ERLANG_COOKIE: run node infra\/make-env\.mjs first/);
+  });
+
+  it('HAProxy takes the host\'s ports (127.0.0.1 only, movable) in front of the three nodes; the first node publishes none', () => {
+    expect(cluster.services.rabbitmq!.ports).toEqual(['!reset']);
+    expect(cluster.services.haproxy!.ports).toEqual(compose.services.rabbitmq!.ports);
+    expect(cluster.services.haproxy!.image).toMatch(/^haproxy:\d/);
+    expect(cluster.services.haproxy!.volumes).toEqual(['./haproxy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro']);
+    for (const [port, backend] of [[5672, 'amqp'], [15672, 'management'], [5552, 'stream']] as const) {
+      expect(haproxy).toMatch(new RegExp(`^frontend ${backend}\\n  bind :${port}\\n  default_backend ${backend}$`, 'm'));
+      const servers = new RegExp(`^backend ${backend}\\n(?:  .*\\n)*?((?:  server .*\\n)+)`, 'm').exec(haproxy)![1]!;
+      expect(servers.trim().split('\n').map((l) => l.trim())).toEqual(nodes.map((n) => `server ${n} ${n}:${port}`));
+    }
+    // A node is healthy when it answers AMQP, not merely TCP (a frozen node's kernel still accepts).
+    expect(haproxy).toContain('tcp-check send-binary 414d515000000901');
+  });
+
+  it.skipIf(!hasHaproxy())('haproxy -c accepts infra/haproxy/haproxy.cfg', () => {
+    const result = spawnSync('haproxy', ['-c', '-f', join(INFRA, 'haproxy/haproxy.cfg')], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+  });
+
+  it('every app is given the three nodes, in order, as an address list the programs accept', () => {
+    expect(Object.keys(cluster.services).sort()).toEqual([...nodes, 'haproxy', ...appServices.map(([name]) => name)].sort());
+    for (const [name] of appServices) {
+      expect(cluster.services[name]!.environment, name).toEqual({ RABBITMQ_HOST: nodes.join(',') });
+      const config = loadConfig({ ...compose.services[name]!.environment, ...cluster.services[name]!.environment });
+      expect(config.addresses.map((a) => `${a.hostname}:${a.port}:${a.streamPort}`)).toEqual(nodes.map((n) => `${n}:5672:5552`));
+    }
+    expect(Object.keys((parse(readFileSync(join(INFRA, 'docker-compose.cluster.yml'), 'utf8'), { customTags: [RESET] }) as { volumes: object }).volumes))
+      .toEqual(['rabbitmq-2-data', 'rabbitmq-3-data']);
   });
 });
 

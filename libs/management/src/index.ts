@@ -100,6 +100,8 @@ export interface ConnectionInfo {
   vhost: string;
   user: string;
   client_properties?: { connection_name?: string };
+  /** The node the connection is on (a cluster). */
+  node?: string;
 }
 
 /** The management HTTP API calls this project needs; see https://www.rabbitmq.com/docs/http-api-reference. */
