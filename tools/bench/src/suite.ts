@@ -15,6 +15,7 @@ import { bareConsume, barePublish, connectBare } from './bare.js';
 import { lineChart } from './chart.js';
 import { measureCalls } from './index.js';
 import { STREAM_COUNT, type StreamRow, streamRows } from './streams.js';
+import { type ClusterResult, clusterSection } from './cluster.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const WORKERS = [1, 2, 4, 8, 16];
@@ -59,6 +60,7 @@ main('bench', async () => {
   const rows: Row[] = [];
   let streams: StreamRow[] = [];
   let startupTable = '';
+  let cluster: ClusterResult = { table: '', skipped: 'not measured' };
   const scaling: { n: number; ours: number; bare: number }[] = [];
   const rpc: Row[] = [];
   const telemetry: { mode: string; consume: number; calls: number; p50Ms: number }[] = [];
@@ -243,6 +245,10 @@ main('bench', async () => {
     console.error('[bench] telemetry done');
     streams = await streamRows(url, loadConfig({ ...env, RABBITMQ_STREAM_PORT: String(info.streamPort) }), version);
     console.error('[bench] streams done');
+    // The same publish and consume on a three-node cluster, and the failover time.
+    const single = (name: string) => rows.find((r) => r.name === name)!.ours;
+    cluster = await clusterSection({ publish: single('publish, persistent + confirmed (pipelined)'), consume: single('consume, manual ack, prefetch 100') });
+    console.error('[bench] cluster done');
     // Start-up: one send as users start it, through nx and straight with tsx (the median of 5 runs each),
     // from a user's shell: without the npm_* variables of `npm run bench`, which npx would take as its own.
     const shell = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('npm_')));
@@ -300,6 +306,7 @@ main('bench', async () => {
   const telemetryTable = off ? table(['telemetry: the same programs', 'consume, prefetch 100: msg/s', 'RPC, 32 in flight: calls/s', 'RPC p50 ms'],
     telemetry.map((r) => [r.mode, change(r.consume, off.consume), change(r.calls, off.calls), change(r.p50Ms, off.p50Ms)])) : '';
   console.log(`\n${telemetryTable}`);
+  console.log(`\n${cluster.table || `three-node cluster: ${cluster.skipped}`}`);
 
   const svg = lineChart({
     title: `Competing consumers: prefetch 1, ${WORK_MS} ms work per message`,
@@ -351,6 +358,20 @@ main('bench', async () => {
     'delivery, publish and ack (a span object, context extracted from or injected into the headers, the',
     'message tracked until its ack), a few microseconds of CPU and garbage per message. Sampling saves the',
     'export, not that. On these 2 cores the programs also share the CPU with the broker.',
+    '',
+    '## A three-node cluster',
+    '',
+    'The same producer and worker on a cluster of three local nodes (`npm run broker -- --nodes 3`, quorum',
+    'queues with a replica on each node), given the three addresses, next to the single node above; then a',
+    'producer publishing 200,000 tasks whose node is killed (`kill -9`), once per node: the time from the',
+    'kill to its first confirm on another node. Three rounds each; "rounds" is their spread. docs/cluster.md',
+    'explains the figures.',
+    '',
+    ...(cluster.table ? ['```', cluster.table, '```'] : [cluster.skipped!]),
+    '',
+    'Here the three nodes share the 2 cores with each other and with the programs, and every message is',
+    'written to disk three times on the same disk. On three machines each node has its own cores and disk:',
+    'the cost left is the network round trip to the followers for each confirm.',
     '',
     '## Start-up',
     '',
