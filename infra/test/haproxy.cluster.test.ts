@@ -25,8 +25,8 @@ describe.skipIf(Boolean(skip))(`HAProxy in front of the cluster${skip ? ` (skipp
       .replace('resolvers compose init-addr last,libc,none ', '')
       .replace(/^  bind :(5672|15672|5552)$/gm, (_, port: string) => `  bind 127.0.0.1:${{ 5672: ports.amqp, 15672: ports.management, 5552: ports.stream }[port]}`)
       .replace(/^  server (\S+) \S+:(5672|15672|5552)$/gm, (_, name: string, port: string) => {
-        const node = nodes[names.indexOf(name)]!.ports;
-        return `  server ${name} 127.0.0.1:${{ 5672: node.amqp, 15672: node.management, 5552: node.stream }[port]}`;
+        const { host, ports: node } = nodes[names.indexOf(name)]!;
+        return `  server ${name} ${host}:${{ 5672: node.amqp, 15672: node.management, 5552: node.stream }[port]}`;
       });
     expect(local).not.toMatch(/rabbitmq(-\d)?:\d/); // every address replaced
     dir = mkdtempSync(join(tmpdir(), 'haproxy-'));

@@ -25,7 +25,7 @@ describe('broker restart in the middle of a run', () => {
     await pool.untilAllDone(total, 120_000);
     expect(pool.doneCounts().size).toBe(total);
     // Each worker reconnects on its own backoff (one may still be waiting when the others are done).
-    for (const w of pool.workers) await w.waitFor(/reconnected; topology and consumers restored/, 1, 60_000);
+    for (const w of pool.workers) await w.waitFor(/reconnected to amqp:\/\/\S+; topology and consumers restored/, 1, 60_000);
     console.log(`restart: ${total} tasks, ${[...pool.doneCounts().values()].filter((c) => c > 1).length} done twice, ${pool.redelivered().size} redelivered`);
   });
 });

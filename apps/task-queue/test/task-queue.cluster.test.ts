@@ -1,7 +1,7 @@
 // The task queue on a three-node cluster: a node killed (kill -9), the quorum queue's leader killed, a
 // rolling restart and a frozen node, each under load. Every program is given all three addresses.
 import { describe, expect, it } from 'vitest';
-import { freezeNode, killNode, restartNode, thawNode } from '@rabbit-tutorials/broker';
+import { freezeNode, killNode, restartNode, thawNode, urlHost } from '@rabbit-tutorials/broker';
 import { type AppProcess, cluster, clusterManagement, eventually, noCluster, runApp, startApp, useClusterVhost } from '@rabbit-tutorials/testing';
 import { WorkerPool } from './workers.js';
 
@@ -37,8 +37,8 @@ describe.skipIf(Boolean(noCluster()))(`task-queue on a three-node cluster${noClu
     await pool.untilAllDone(total, 120_000);
     const figures = checkDone(pool, producer, total);
     for (const worker of pool.workers) {
-      expect(worker.stderr.join('\n')).toMatch(/reconnected to amqp:\/\/guest@127\.0\.0\.1:\d+\/.*; topology and consumers restored/);
-      expect(worker.stderr.join('\n')).not.toContain(`reconnected to amqp://guest@127.0.0.1:${node!.ports.amqp}/`);
+      expect(worker.stderr.join('\n')).toMatch(/reconnected to amqp:\/\/guest@\S+:\d+\/.*; topology and consumers restored/);
+      expect(worker.stderr.join('\n')).not.toContain(`reconnected to amqp://guest@${urlHost(node!.host)}:${node!.ports.amqp}/`);
       expect(worker.child.exitCode).toBeNull();
     }
     console.log(`[cluster] kill -9 of the producer's node: confirmed again ${failoverMs} ms after the kill; ` +
@@ -120,7 +120,7 @@ describe.skipIf(Boolean(noCluster()))(`task-queue on a three-node cluster${noClu
     await producer.waitFor(/confirmed \d+\/\d+/, 1, 30_000);
 
     const frozenAt = Date.now();
-    freezeNode(frozen!);
+    await freezeNode(frozen!);
     const noticed = await Promise.all(pool.workers.map(async (w) => {
       await w.waitFor(/connection lost: .*stopped answering: no heartbeat for two intervals/, 1, 30_000);
       return Date.now() - frozenAt;
@@ -129,10 +129,10 @@ describe.skipIf(Boolean(noCluster()))(`task-queue on a three-node cluster${noClu
     // They connect to another node at once, but its queue.declare waits: the other nodes keep the frozen
     // one as a member until net_ticktime (60 s) says it is gone, and a declare involves every member.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 30_000 - (Date.now() - frozenAt))));
-    thawNode(frozen!);
+    await thawNode(frozen!);
     await Promise.all(pool.workers.map((w) => w.waitFor(/reconnected to /, 1, 60_000)));
     const movedMs = Date.now() - frozenAt;
-    for (const worker of pool.workers) expect(worker.stderr.join('\n')).not.toContain(`reconnected to amqp://guest@127.0.0.1:${frozen!.ports.amqp}/`);
+    for (const worker of pool.workers) expect(worker.stderr.join('\n')).not.toContain(`reconnected to amqp://guest@${urlHost(frozen!.host)}:${frozen!.ports.amqp}/`);
     expect((await producer.exited).code).toBe(0);
     await pool.untilAllDone(total, 120_000);
     const figures = checkDone(pool, producer, total);

@@ -29,7 +29,7 @@ describe('task-queue across a broker restart', () => {
     await worker.waitFor(/^ \[x\] Done before$/);
 
     await restart();
-    await worker.waitFor(/reconnected; topology and consumers restored/, 1, 60_000);
+    await worker.waitFor(/reconnected to amqp:\/\/\S+; topology and consumers restored/, 1, 60_000);
     await worker.waitFor(/Waiting for messages/, 2);
     await publish('after');
     await worker.waitFor(/^ \[x\] Done after$/);

@@ -53,7 +53,7 @@ describe('/metrics (prom-client, METRICS_PORT)', () => {
       return listed !== undefined;
     }, 10_000, 'the connection listed');
     await api.request('DELETE', `/connections/${encodeURIComponent(listed!)}`);
-    await receiver.waitFor(/reconnected; topology and consumers restored/, 1, 30_000);
+    await receiver.waitFor(/reconnected to amqp:\/\/\S+; topology and consumers restored/, 1, 30_000);
     expect(await sample(port, 'amqp_reconnects_total')).toBe(1);
     expect(await sample(port, 'process_cpu_seconds_total')).toBeGreaterThan(0); // prom-client's default metrics
   });

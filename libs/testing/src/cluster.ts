@@ -1,13 +1,13 @@
 // The cluster tests' helpers: the three-node cluster of cluster-setup.ts, a fresh vhost per test,
 // programs pointed at the nodes in a chosen order, and every node running again before each test.
-import { type LocalBrokerSpec, type LocalClusterSpec, clusterUrl, pidOf, startLocalBroker, thawNode, waitForMembers } from '@rabbit-tutorials/broker';
+import { type ClusterInfo, type ClusterNode, managementOf, nodeRunning, nodesUrl, startNode, thawNode, waitForMembers } from '@rabbit-tutorials/broker';
 import { Management } from '@rabbit-tutorials/management';
 import { afterEach, beforeEach, inject } from 'vitest';
 import { uniqueName } from './index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    cluster: { cluster?: LocalClusterSpec; skip?: string };
+    cluster: { cluster?: ClusterInfo; skip?: string };
   }
 }
 
@@ -16,23 +16,23 @@ export function noCluster(): string | undefined {
   return inject('cluster').skip;
 }
 
-export function cluster(): LocalClusterSpec {
+export function cluster(): ClusterInfo {
   const { cluster, skip } = inject('cluster');
   if (!cluster) throw new Error(skip);
   return cluster;
 }
 
-/** The management API of a running node (any node answers for the whole cluster). */
-export function clusterManagement(node = cluster().nodes.find((n) => pidOf(n))!): Management {
-  return new Management({ url: `http://127.0.0.1:${node.ports.management}`, username: 'guest', password: 'guest' });
+/** The management API of a node (any running node answers for the whole cluster; default the first). */
+export function clusterManagement(node = cluster().nodes[0]!): Management {
+  return new Management(managementOf(node));
 }
 
 /** Nodes killed or frozen by the previous test run again, and the cluster has all its members. */
 async function heal(): Promise<void> {
   const { nodes } = cluster();
   for (const node of nodes) {
-    if (!pidOf(node)) await startLocalBroker(node);
-    else thawNode(node);
+    await thawNode(node);
+    if (!(await nodeRunning(node))) await startNode(node);
   }
   await waitForMembers(cluster(), nodes.length);
 }
@@ -43,7 +43,7 @@ export interface ClusterVhost {
    * Environment for a program: RABBITMQ_URL lists every node, `first` first (the node it connects to),
    * the others after it in order; the stream ports in the same order.
    */
-  env(first?: LocalBrokerSpec): Record<string, string>;
+  env(first?: ClusterNode): Record<string, string>;
 }
 
 /** A fresh vhost on the cluster for each test, with every node running at its start. */
@@ -67,10 +67,10 @@ export function useClusterVhost(): ClusterVhost {
     env(first = cluster().nodes[0]!) {
       const { nodes } = cluster();
       const start = nodes.indexOf(first);
-      const ordered = { nodes: [...nodes.slice(start), ...nodes.slice(0, start)] };
+      const ordered = [...nodes.slice(start), ...nodes.slice(0, start)];
       return {
-        RABBITMQ_URL: clusterUrl(ordered, name),
-        RABBITMQ_STREAM_PORT: ordered.nodes.map((n) => n.ports.stream).join(','),
+        RABBITMQ_URL: nodesUrl(ordered, name),
+        RABBITMQ_STREAM_PORT: ordered.map((n) => n.ports.stream).join(','),
         RABBITMQ_RETRY_DELAY_MS: '200',
         RABBITMQ_CONNECTION_ATTEMPTS: '10',
       };

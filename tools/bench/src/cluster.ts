@@ -1,6 +1,7 @@
-// The cluster section of npm run bench: the same publish and consume on a three-node cluster of local
-// nodes as on the single node, and how long a producer takes to confirm again after its node's kill -9.
-import { clusterUrl, destroyLocalCluster, hasLocalRabbitmq, killNode, launchLocalCluster, spawnApp, startLocalBroker, waitForMembers } from '@rabbit-tutorials/broker';
+// The cluster section of npm run bench: the same publish and consume on a three-node cluster (of the same
+// kind as the single broker: containers or local nodes) as on the single node, and how long a producer
+// takes to confirm again after its node's kill -9.
+import { dockerAvailable, hasLocalRabbitmq, killNode, nodesUrl, resolveCluster, spawnApp, startNode, waitForMembers } from '@rabbit-tutorials/broker';
 import { connect, loadConfig } from '@rabbit-tutorials/connection';
 import { formatNumber, table } from '@rabbit-tutorials/management';
 import { barePublish, connectBare } from './bare.js';
@@ -16,12 +17,12 @@ export interface ClusterResult {
 }
 
 /** Measures the cluster next to the single node's figures (best of three rounds; the failover of each). */
-export async function clusterSection(single: { publish: number; consume: number }): Promise<ClusterResult> {
-  if (!hasLocalRabbitmq()) return { table: '', skipped: 'not measured: it runs three local rabbitmq-server nodes (apt-get install rabbitmq-server)' };
-  const cluster = await launchLocalCluster({ size: 3 });
+export async function clusterSection(single: { publish: number; consume: number; local: boolean }): Promise<ClusterResult> {
+  if (!hasLocalRabbitmq() && !(await dockerAvailable())) return { table: '', skipped: 'not measured: it needs a Docker engine or rabbitmq-server' };
+  const { info: cluster, stop } = await resolveCluster({ size: 3, preferLocal: single.local });
   try {
-    const env = { RABBITMQ_URL: clusterUrl(cluster), RABBITMQ_RETRY_DELAY_MS: '200', RABBITMQ_CONNECTION_ATTEMPTS: '10' };
-    const first = clusterUrl({ nodes: [cluster.nodes[0]!] });
+    const env = { RABBITMQ_URL: nodesUrl(cluster.nodes), RABBITMQ_RETRY_DELAY_MS: '200', RABBITMQ_CONNECTION_ATTEMPTS: '10' };
+    const first = nodesUrl([cluster.nodes[0]!]);
     const admin = await connect({ config: loadConfig({ RABBITMQ_URL: first }), name: 'bench' });
     const channel = await admin.createChannel();
     const fresh = async () => {
@@ -53,14 +54,14 @@ export async function clusterSection(single: { publish: number; consume: number 
     for (let round = 0; round < ROUNDS; round++) {
       const node = cluster.nodes[round % cluster.nodes.length]!;
       const rest = cluster.nodes.filter((n) => n !== node);
-      const producer = spawnApp('task-queue', 'new-task', ['--count', '200000', 'failover'], { ...env, RABBITMQ_URL: clusterUrl({ nodes: [node, ...rest] }) });
+      const producer = spawnApp('task-queue', 'new-task', ['--count', '200000', 'failover'], { ...env, RABBITMQ_URL: nodesUrl([node, ...rest]) });
       await producer.waitFor(/confirmed \d+\/\d+/, 1, 60_000);
       const killedAt = performance.now();
       await killNode(node);
       await producer.waitFor(/confirmed again \d+ ms/, 1, 120_000);
       failover.push(performance.now() - killedAt);
       await producer.stop();
-      await startLocalBroker(node);
+      await startNode(node);
       await waitForMembers(cluster, cluster.nodes.length);
     }
     const best = (xs: number[]) => Math.max(...xs);
@@ -68,7 +69,7 @@ export async function clusterSection(single: { publish: number; consume: number 
     const mark = (ok: boolean) => (ok ? '✓' : '✗');
     const worstFailover = Math.max(...failover);
     return {
-      table: table(['three-node cluster (local nodes)', 'unit', 'cluster', 'rounds', 'single node', 'cluster/single', 'target'], [
+      table: table([`three-node cluster (${cluster.source === 'local' ? 'local nodes' : 'containers'})`, 'unit', 'cluster', 'rounds', 'single node', 'cluster/single', 'target'], [
         ['publish, persistent + confirmed (pipelined)', 'msg/s', best(publish), spread(publish), single.publish,
           `${formatNumber((100 * best(publish)) / single.publish)}%`, `≥ 50% ${mark(best(publish) >= single.publish / 2)}`],
         ['consume, manual ack, prefetch 100', 'msg/s', best(consume), spread(consume), single.consume, `${formatNumber((100 * best(consume)) / single.consume)}%`, ''],
@@ -76,6 +77,6 @@ export async function clusterSection(single: { publish: number; consume: number 
       ]),
     };
   } finally {
-    await destroyLocalCluster(cluster);
+    await stop();
   }
 }

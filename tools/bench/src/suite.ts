@@ -247,7 +247,8 @@ main('bench', async () => {
     console.error('[bench] streams done');
     // The same publish and consume on a three-node cluster, and the failover time.
     const single = (name: string) => rows.find((r) => r.name === name)!.ours;
-    cluster = await clusterSection({ publish: single('publish, persistent + confirmed (pipelined)'), consume: single('consume, manual ack, prefetch 100') });
+    cluster = await clusterSection({ publish: single('publish, persistent + confirmed (pipelined)'), consume: single('consume, manual ack, prefetch 100'),
+      local: info.source === 'local' });
     console.error('[bench] cluster done');
     // Start-up: one send as users start it, through nx and straight with tsx (the median of 5 runs each),
     // from a user's shell: without the npm_* variables of `npm run bench`, which npx would take as its own.

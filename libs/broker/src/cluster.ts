@@ -1,0 +1,183 @@
+// A three-node cluster for the tests and the bench, found the way resolveBroker() finds a broker: with a
+// Docker engine, three containers of the image on one network; else private local rabbitmq-server nodes.
+// Either way the nodes are plain data (for vitest's provide()) and the same operations reach them: kill,
+// freeze, thaw, start, restart.
+import { randomBytes } from 'node:crypto';
+import { dockerAvailable, RABBITMQ_IMAGE, pullWithProgress, urlHost } from './docker-broker.js';
+import { ENABLED_PLUGINS } from './broker-config.js';
+import { freePort } from './ports.js';
+import { hasLocalRabbitmq, type LocalBrokerSpec, startLocalBroker } from './local-broker.js';
+import { destroyLocalCluster, freezeNode as freezeLocal, killNode as killLocal, launchLocalCluster, pidOf, restartNode as restartLocal,
+  thawNode as thawLocal } from './local-cluster.js';
+import { waitUntilReady } from './ready.js';
+
+export interface ClusterNode {
+  /** RabbitMQ's name for it (rabbit@host). */
+  nodeName: string;
+  /** Where clients reach it: 127.0.0.1, or the Docker host. */
+  host: string;
+  ports: { amqp: number; management: number; stream: number };
+  local?: LocalBrokerSpec;
+  containerId?: string;
+}
+
+export interface ClusterInfo {
+  source: 'local' | 'docker';
+  description: string;
+  nodes: ClusterNode[];
+}
+
+/** A cluster of `size` nodes: containers when Docker answers (unless preferLocal), else local nodes. */
+export async function resolveCluster(options: { size?: number; preferLocal?: boolean; say?: (line: string) => void } = {}):
+  Promise<{ info: ClusterInfo; stop: () => Promise<void> }> {
+  const size = options.size ?? 3;
+  const local = hasLocalRabbitmq();
+  if (!(options.preferLocal && local) && await dockerAvailable()) return startDockerCluster(size, options.say);
+  if (!local) throw new Error('no RabbitMQ cluster for the tests: start a Docker engine, or install rabbitmq-server (apt-get install rabbitmq-server)');
+  const cluster = await launchLocalCluster({ size });
+  return {
+    info: {
+      source: 'local',
+      description: `${size} local nodes: ${cluster.nodes.map((n) => `${n.nodeName} (AMQP ${n.ports.amqp})`).join(', ')}`,
+      nodes: cluster.nodes.map((spec) => ({ nodeName: spec.nodeName, host: '127.0.0.1', ports: spec.ports, local: spec })),
+    },
+    stop: () => destroyLocalCluster(cluster),
+  };
+}
+
+/** The nodes' AMQP addresses as one RABBITMQ_URL (comma-separated), for a vhost, in the order given. */
+export function nodesUrl(nodes: ClusterNode[], vhost = '/', user = { username: 'guest', password: 'guest' }): string {
+  const cred = `${encodeURIComponent(user.username)}:${encodeURIComponent(user.password)}`;
+  return nodes.map((n) => `amqp://${cred}@${urlHost(n.host)}:${n.ports.amqp}/${vhost === '/' ? '' : encodeURIComponent(vhost)}`).join(',');
+}
+
+/** The management API of a node, as the guest administrator. */
+export function managementOf(node: ClusterNode) {
+  return { url: `http://${urlHost(node.host)}:${node.ports.management}`, username: 'guest', password: 'guest' };
+}
+
+async function container(node: ClusterNode) {
+  const { getContainerRuntimeClient } = await import('testcontainers');
+  return (await getContainerRuntimeClient()).container.getById(node.containerId!);
+}
+
+/** Is the node's VM running and not frozen? */
+export async function nodeRunning(node: ClusterNode): Promise<boolean> {
+  if (node.local) return pidOf(node.local) !== undefined;
+  const { State } = await (await container(node)).inspect();
+  return State.Running && !State.Paused;
+}
+
+/** kill -9: gone at once, as in a power cut; its data stays for startNode(). */
+export async function killNode(node: ClusterNode): Promise<void> {
+  if (node.local) return killLocal(node.local);
+  await (await container(node)).kill({ signal: 'SIGKILL' });
+}
+
+/** SIGSTOP (a container: the cgroup freezer): the node hangs with its sockets open. */
+export async function freezeNode(node: ClusterNode): Promise<void> {
+  if (node.local) return freezeLocal(node.local);
+  await (await container(node)).pause();
+}
+
+export async function thawNode(node: ClusterNode): Promise<void> {
+  if (node.local) return thawLocal(node.local);
+  const c = await container(node);
+  if ((await c.inspect()).State.Paused) await c.unpause();
+}
+
+/** Starts a killed node again, on the same ports, and waits until it answers. */
+export async function startNode(node: ClusterNode): Promise<void> {
+  if (node.local) return startLocalBroker(node.local);
+  await (await container(node)).start();
+  await waitUntilReady({ host: node.host, amqpPort: node.ports.amqp, ...managementOf(node), managementUrl: managementOf(node).url }, { timeoutMs: 120_000 });
+}
+
+/** A rolling restart's step: a clean stop and start of one node, back in the cluster. */
+export async function restartNode(cluster: ClusterInfo, node: ClusterNode): Promise<void> {
+  if (node.local) return restartLocal({ nodes: cluster.nodes.map((n) => n.local!) }, node.local);
+  await (await container(node)).restart({ t: 60 });
+  await waitUntilReady({ host: node.host, amqpPort: node.ports.amqp, ...managementOf(node), managementUrl: managementOf(node).url }, { timeoutMs: 120_000 });
+  await waitForMembers(cluster, cluster.nodes.length);
+}
+
+/** Waits until `count` nodes run in the cluster, as the management API of a running node reports it. */
+export async function waitForMembers(cluster: ClusterInfo, count: number, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let running = 0;
+    for (const node of cluster.nodes) {
+      if (!(await nodeRunning(node))) continue;
+      const { url, username, password } = managementOf(node);
+      const nodes = await fetch(`${url}/api/nodes`, { headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` }, signal: AbortSignal.timeout(5000) })
+        .then((r) => (r.ok ? r.json() as Promise<{ running: boolean }[]> : []), () => []);
+      running = nodes.filter((n) => n.running).length;
+      break;
+    }
+    if (running === count) return;
+    if (Date.now() > deadline) throw new Error(`the cluster has ${running} running node(s), not ${count}, after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * Three containers of the image on a network of their own, named node-1... (rabbit@node-1...), formed by
+ * classic_config with a cookie made for them. Host ports are chosen here, not by Docker, so a node
+ * killed and started again keeps them; each node advertises its own stream port on the Docker host.
+ */
+async function startDockerCluster(size: number, say?: (line: string) => void): Promise<{ info: ClusterInfo; stop: () => Promise<void> }> {
+  const { GenericContainer, getContainerRuntimeClient, ImageName, Network, Wait } = await import('testcontainers');
+  const client = await getContainerRuntimeClient();
+  const host = client.info.containerRuntime.host;
+  const image = ImageName.fromString(RABBITMQ_IMAGE);
+  await pullWithProgress(() => client.image.exists(image), () => client.image.pull(image), say);
+  const network = await new Network().start();
+  const cookie = randomBytes(32).toString('hex');
+  const names = Array.from({ length: size }, (_, i) => `node-${i + 1}`);
+  const nodes: ClusterNode[] = [];
+  for (const name of names) {
+    nodes.push({ nodeName: `rabbit@${name}`, host, ports: { amqp: await freePort(), management: await freePort(), stream: await freePort() } });
+  }
+  const started: { stop: () => Promise<unknown> }[] = [];
+  const start = async (i: number) => {
+    const node = nodes[i]!;
+    const conf = [
+      'cluster_formation.peer_discovery_backend = classic_config',
+      ...names.map((n, k) => `cluster_formation.classic_config.nodes.${k + 1} = rabbit@${n}`),
+      'cluster_partition_handling = pause_minority',
+      `stream.advertised_host = ${host}`,
+      `stream.advertised_port = ${node.ports.stream}`,
+      'disk_free_limit.absolute = 50MB',
+      '',
+    ].join('\n');
+    const c = await new GenericContainer(RABBITMQ_IMAGE)
+      .withNetwork(network).withNetworkAliases(names[i]!).withHostname(names[i]!)
+      // The image reads the cookie from this file only (as in infra/docker-compose.cluster.yml).
+      .withEntrypoint(['sh', '-c', 'umask 077 && printf "%s" "$ERLANG_COOKIE" > /var/lib/rabbitmq/.erlang.cookie && exec docker-entrypoint.sh rabbitmq-server'])
+      .withEnvironment({ ERLANG_COOKIE: cookie })
+      .withCopyContentToContainer([
+        { content: conf, target: '/etc/rabbitmq/conf.d/90-cluster.conf', mode: 0o644 },
+        { content: ENABLED_PLUGINS, target: '/etc/rabbitmq/enabled_plugins', mode: 0o644 },
+      ])
+      .withExposedPorts({ container: 5672, host: node.ports.amqp }, { container: 15672, host: node.ports.management }, { container: 5552, host: node.ports.stream })
+      .withWaitStrategy(Wait.forHttp('/api/overview', 15672).withBasicCredentials('guest', 'guest').forStatusCode(200))
+      .withStartupTimeout(120_000)
+      .start();
+    started.push(c);
+    node.containerId = c.getId();
+  };
+  const stop = async () => {
+    await Promise.all(started.map((c) => c.stop().catch(() => undefined)));
+    await network.stop().catch(() => undefined);
+  };
+  try {
+    await start(0); // alone first: the others find it and join
+    await Promise.all(nodes.slice(1).map((_, i) => start(i + 1)));
+    const info: ClusterInfo = { source: 'docker', description: `${size} containers of ${RABBITMQ_IMAGE} (${names.join(', ')})`, nodes };
+    await waitForMembers(info, size);
+    return { info, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
