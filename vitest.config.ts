@@ -32,13 +32,14 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'cluster',
-          // A three-node cluster of local nodes (docs/cluster.md), killed, frozen and restarted node by node:
-          // alone, after the rest, so the other tests keep their single node and their speed.
+          // A three-node cluster (docs/cluster.md), its nodes killed, frozen and restarted one by one: after the
+          // other tests, so they keep their speed, and beside the broker-restart tests, which only touch the
+          // single broker (and mostly wait for it).
           globalSetup: ['libs/testing/src/cluster-setup.ts'],
           testTimeout: 180_000,
           include: ['apps/*/test/**/*.cluster.test.ts', 'libs/*/test/**/*.cluster.test.ts', 'tools/*/test/**/*.cluster.test.ts', 'infra/test/**/*.cluster.test.ts'],
           fileParallelism: false,
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 1 },
         },
       },
     ],

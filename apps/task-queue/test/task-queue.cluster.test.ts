@@ -90,7 +90,7 @@ describe.skipIf(Boolean(noCluster()))(`task-queue on a three-node cluster${noClu
     let restarting = true;
     const producing = (async () => {
       while (restarting) {
-        const run = startApp('task-queue', 'new-task', ['--count', '5000', `run${runs.length}`], env);
+        const run = startApp('task-queue', 'new-task', ['--count', '1000', `run${runs.length}`], env);
         runs.push(run);
         expect((await run.exited).code).toBe(0);
       }
@@ -103,7 +103,7 @@ describe.skipIf(Boolean(noCluster()))(`task-queue on a three-node cluster${noClu
     const restartMs = Date.now() - started;
     restarting = false;
     await producing;
-    const expected = runs.length * 5000;
+    const expected = runs.length * 1000;
     const done = () => new Set(pool.workers.flatMap((w) => w.matching(/^ \[x\] Done run\d+ #\d+$/)).map((l) => l.slice(10)));
     await eventually(() => done().size === expected, 120_000, `${expected} tasks done`);
     for (const worker of pool.workers) expect(worker.child.exitCode).toBeNull();

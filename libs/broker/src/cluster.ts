@@ -80,8 +80,9 @@ export async function freezeNode(node: ClusterNode): Promise<void> {
   await (await container(node)).pause();
 }
 
+/** Resumes a frozen node; a node not running is left as it is. */
 export async function thawNode(node: ClusterNode): Promise<void> {
-  if (node.local) return thawLocal(node.local);
+  if (node.local) return void (pidOf(node.local) && thawLocal(node.local));
   const c = await container(node);
   if ((await c.inspect()).State.Paused) await c.unpause();
 }
