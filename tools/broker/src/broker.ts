@@ -40,16 +40,20 @@ Broker metrics for Prometheus (rabbitmq_prometheus): http://127.0.0.1:${ports.pr
 Vhosts: / and demo (the classic tutorial programs' vhost: RABBITMQ_VHOST=demo)
 
 Ctrl+C stops it and deletes its data.`);
-  // Signal listeners alone do not keep Node running: hold the event loop open until one comes.
+  await untilCtrlC();
+  log('stopping and removing its data (Ctrl+C again waits for that)');
+  await destroyLocalBroker(spec);
+});
+
+/** Resolves on Ctrl+C (or SIGTERM). Signal listeners alone do not keep Node running: hold the event loop open. */
+async function untilCtrlC(): Promise<void> {
   const keepAlive = setInterval(() => undefined, 60_000);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   clearInterval(keepAlive);
-  log('stopping and removing its data (Ctrl+C again waits for that)');
-  await destroyLocalBroker(spec);
-});
+}
 
 /** --nodes N: a cluster of private nodes, each on the next ports up; the same Ctrl+C clean-up. */
 async function runCluster(size: number, required: Record<string, number | undefined>) {
@@ -79,12 +83,7 @@ Cluster status: RABBITMQ_ERLANG_COOKIE=$(cat ${first!.dir}/cookie) rabbitmqctl -
 Vhosts: / and demo (the classic tutorial programs' vhost: RABBITMQ_VHOST=demo)
 
 Ctrl+C stops the nodes and deletes their data.`);
-  const keepAlive = setInterval(() => undefined, 60_000);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  clearInterval(keepAlive);
+  await untilCtrlC();
   log('stopping the nodes and removing their data (Ctrl+C again waits for that)');
   await destroyLocalCluster(cluster);
 }
