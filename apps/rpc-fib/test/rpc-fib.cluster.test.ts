@@ -1,8 +1,7 @@
 // RPC on a three-node cluster: the node the server is connected to is killed while a client makes calls
 // through another node; the server moves, and every call is answered.
 import { describe, expect, it } from 'vitest';
-import { killNode } from '@rabbit-tutorials/broker';
-import { cluster, noCluster, runApp, startApp, useClusterVhost } from '@rabbit-tutorials/testing';
+import { cluster, killNode, noCluster, runApp, startApp, useClusterVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useClusterVhost();
 

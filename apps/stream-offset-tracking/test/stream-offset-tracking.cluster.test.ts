@@ -1,8 +1,7 @@
 // Offset tracking on a three-node cluster: the node holding the stream's leader is killed between two
 // runs of the reader; the stream (replicated on every node) and the offset stored in it survive.
 import { describe, expect, it } from 'vitest';
-import { killNode, servesStreamClient } from '@rabbit-tutorials/broker';
-import { cluster, clusterManagement, eventually, noCluster, runApp, useClusterVhost } from '@rabbit-tutorials/testing';
+import { cluster, clusterManagement, eventually, killNode, noCluster, runApp, servesStreamClient, useClusterVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useClusterVhost();
 const STREAM = 'stream-offset-tracking-javascript';

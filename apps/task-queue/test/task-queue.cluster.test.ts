@@ -1,8 +1,7 @@
 // The task queue on a three-node cluster: a node killed (kill -9), the quorum queue's leader killed, a
 // rolling restart and a frozen node, each under load. Every program is given all three addresses.
 import { describe, expect, it } from 'vitest';
-import { freezeNode, killNode, restartNode, thawNode, urlHost } from '@rabbit-tutorials/broker';
-import { type AppProcess, cluster, clusterManagement, eventually, noCluster, runApp, startApp, useClusterVhost } from '@rabbit-tutorials/testing';
+import { type AppProcess, cluster, clusterManagement, eventually, freezeNode, killNode, noCluster, restartNode, runApp, startApp, thawNode, urlHost, useClusterVhost } from '@rabbit-tutorials/testing';
 import { WorkerPool } from './workers.js';
 
 const vhost = useClusterVhost();

@@ -116,4 +116,6 @@ export function useVhost(): TestVhost {
 export { eventually, publishConfirmed, queueDepth } from './amqp.js';
 export { NO_PIKA, pikaPython, startPika } from './pika.js';
 export { clusterManagement, cluster, noCluster, type ClusterVhost, useClusterVhost } from './cluster.js';
+// What the cluster tests do to nodes (libs/broker), for the apps' tests that import only this package.
+export { freezeNode, killNode, restartNode, servesStreamClient, thawNode, urlHost } from '@rabbit-tutorials/broker';
 export { composeV2, destroyLocalBroker, dockerAvailable, freePort, hasLocalRabbitmq, launchLocalBroker, listeners, startLikeImage } from '@rabbit-tutorials/broker';
