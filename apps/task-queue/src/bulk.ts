@@ -8,7 +8,14 @@
 import type { ConfirmChannel, Options } from 'amqplib';
 import { BrokerError, connect, log } from '@rabbit-tutorials/connection';
 
-interface Progress { confirmed: number; lastLog: number; lostAt?: number; refusals: number }
+interface Progress { confirmed: number; lastLog: number; lostAt?: number; refusals: number; lastAnswer: number }
+
+const STALL_MS = 15_000;
+
+/** Closes the connection, waiting 2 s at most: a broker that stopped answering may never send close-ok. */
+async function closeSoon(connection: { close(): Promise<void> }): Promise<void> {
+  await Promise.race([connection.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+}
 
 /** A round that ends this way is worth another: on a new connection, with the tasks not confirmed yet. */
 class RoundFailed extends Error {}
@@ -16,28 +23,47 @@ class RoundFailed extends Error {}
 export async function publishNumbered(queue: string, queueOptions: Options.AssertQueue, text: string, count: number, window: number): Promise<void> {
   const confirmed = new Uint8Array(count); // 1 once the broker has confirmed task i
   // lostAt: when the last round failed; refusals: rounds in a row ended by a nack (the pause doubles).
-  const progress: Progress = { confirmed: 0, lastLog: 0, lostAt: undefined, refusals: 0 };
+  const progress: Progress = { confirmed: 0, lastLog: 0, lostAt: undefined, refusals: 0, lastAnswer: Date.now() };
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort()).once('SIGTERM', () => abort.abort());
   let started: number | undefined; // the rate counts publishing, not connecting
   for (;;) {
     const connection = await connect({ name: 'task-queue-new-task' });
+    // A broker that stops answering (a declare or confirms that never come, seen on a cluster node just
+    // after another died) would hold the producer for ever: no answer for STALL_MS ends the round. Not
+    // while the broker blocks publishing on purpose (an alarm: connect() gives up on that itself).
+    let blocked = false;
+    connection.on('blocked', () => (blocked = true)).on('unblocked', () => (blocked = false));
+    progress.lastAnswer = Date.now();
+    let watchdog: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      watchdog = setInterval(() => {
+        if (blocked) progress.lastAnswer = Date.now();
+        else if (Date.now() - progress.lastAnswer > STALL_MS) reject(new RoundFailed(`no answer from the broker for ${STALL_MS / 1000} s`));
+      }, 500);
+    });
+    stalled.catch(() => undefined); // it may fire while the round is over and nobody waits on it
     try {
-      const channel = await connection.createConfirmChannel();
-      channel.on('error', () => undefined); // the 'close' that follows ends this round
-      await channel.assertQueue(queue, queueOptions);
-      started ??= performance.now();
-      await publishRound(channel, queue, text, confirmed, progress, window, abort.signal);
+      const round = (async () => {
+        const channel = await connection.createConfirmChannel();
+        channel.on('error', () => undefined); // the 'close' that follows ends this round
+        await channel.assertQueue(queue, queueOptions);
+        started ??= performance.now();
+        await publishRound(channel, queue, text, confirmed, progress, window, abort.signal);
+      })();
+      round.catch(() => undefined); // a round given up on by the watchdog ends with its connection
+      await Promise.race([round, stalled]);
       break;
     } catch (err) {
       if (abort.signal.aborted || !(err instanceof RoundFailed || /closed/.test((err as Error).message))) throw err;
       progress.lostAt ??= performance.now();
       const pause = /nack/.test((err as Error).message) ? Math.min(5000, 100 * 2 ** progress.refusals++) : 0;
       log(`${(err as Error).message}; reconnecting${pause ? ` in ${pause} ms` : ''} to publish the ${count - progress.confirmed} tasks not confirmed yet`);
-      await connection.close().catch(() => undefined);
+      await closeSoon(connection);
       await new Promise((resolve) => setTimeout(resolve, pause));
     } finally {
-      await connection.close().catch(() => undefined);
+      clearInterval(watchdog);
+      await closeSoon(connection);
     }
   }
   log(`confirmed ${progress.confirmed}/${count}`);
@@ -70,6 +96,7 @@ async function publishRound(channel: ConfirmChannel, queue: string, text: string
     inFlight++;
     return channel.sendToQueue(queue, Buffer.from(`${text} #${i + 1}`), { persistent: true, messageId: String(i + 1) }, (err) => {
       inFlight--;
+      progress.lastAnswer = Date.now();
       if (!err) {
         if (!confirmed[i]) progress.confirmed++;
         confirmed[i] = 1;

@@ -205,6 +205,9 @@ export async function notAmqp(config: RabbitConfig, known = false): Promise<stri
   // A TLS alert or handshake record: plain AMQP sent to a TLS port.
   if (!config.tls && (reply[0] === 0x15 || reply[0] === 0x16)) return `${at} answers with TLS: connect with amqps:// (or RABBITMQ_SSL=on)`;
   const http = (await first(`GET /metrics HTTP/1.0\r\nHost: ${config.hostname}\r\n\r\n`))?.toString('latin1') ?? '';
+  // Silent to both on a port that is none of RabbitMQ's others: a frozen or overloaded broker says nothing
+  // either. No proof of another service: the attempt's own error (a timeout) speaks, and it is retried.
+  if (reply.length === 0 && http === '' && !OTHER_PORTS[config.port]) return undefined;
   const what = !http.startsWith('HTTP/') ? OTHER_PORTS[config.port] ?? 'another service'
     : /^# (TYPE|HELP) /m.test(http) ? 'an HTTP server: the Prometheus endpoint (rabbitmq_prometheus)'
       : /content-security-policy/i.test(http) ? 'an HTTP server: the management UI' : 'an HTTP server';

@@ -134,6 +134,19 @@ describe('connect', () => {
     }
   });
 
+  it('a port that accepts and says nothing (a frozen broker) is a timeout, retried: not called another service', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const err = await failure(connect({ config: loadConfig({ RABBITMQ_URL: `amqp://127.0.0.1:${port}/`, RABBITMQ_CONNECT_TIMEOUT_MS: '500', RABBITMQ_CONNECTION_ATTEMPTS: '2', RABBITMQ_RETRY_DELAY_MS: '10' }) }));
+      expect(err.message).toMatch(/^timed out connecting to the broker at amqp:\/\/guest@127\.0\.0\.1:\d+\/%2F/);
+      expect(err.fatal).toBe(false);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('bounds the whole handshake by RABBITMQ_CONNECT_TIMEOUT_MS, even against a server that trickles bytes', async () => {
     // Sends the start of an AMQP frame, then one byte now and then: a socket that is never idle.
     const trickle = createServer((socket) => {

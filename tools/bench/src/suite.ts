@@ -246,9 +246,7 @@ main('bench', async () => {
     streams = await streamRows(url, loadConfig({ ...env, RABBITMQ_STREAM_PORT: String(info.streamPort) }), version);
     console.error('[bench] streams done');
     // The same publish and consume on a three-node cluster, and the failover time.
-    const single = (name: string) => rows.find((r) => r.name === name)!.ours;
-    cluster = await clusterSection({ publish: single('publish, persistent + confirmed (pipelined)'), consume: single('consume, manual ack, prefetch 100'),
-      local: info.source === 'local' });
+    cluster = await clusterSection({ env, local: info.source === 'local' });
     console.error('[bench] cluster done');
     // Start-up: one send as users start it, through nx and straight with tsx (the median of 5 runs each),
     // from a user's shell: without the npm_* variables of `npm run bench`, which npx would take as its own.
@@ -362,11 +360,12 @@ main('bench', async () => {
     '',
     '## A three-node cluster',
     '',
-    'The same producer and worker on a cluster of three local nodes (`npm run broker -- --nodes 3`, quorum',
-    'queues with a replica on each node), given the three addresses, next to the single node above; then a',
-    'producer publishing 200,000 tasks whose node is killed (`kill -9`), once per node: the time from the',
-    'kill to its first confirm on another node. Three rounds each; "rounds" is their spread. docs/cluster.md',
-    'explains the figures.',
+    'The same producer and worker on a cluster of three nodes of the same kind as the broker above (local',
+    'nodes as `npm run broker -- --nodes 3` starts them, or containers; quorum queues with a replica on each',
+    'node), given the three addresses, and on the single broker, in alternating rounds (best of three;',
+    '"rounds" is their spread); then a producer publishing 200,000 tasks whose node is killed (`kill -9`),',
+    'once per node: the time from the kill to its first confirm on another node. docs/cluster.md explains',
+    'the figures.',
     '',
     ...(cluster.table ? ['```', cluster.table, '```'] : [cluster.skipped!]),
     '',
