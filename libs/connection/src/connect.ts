@@ -50,6 +50,9 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
     const round = Math.floor((attempt - 1) / nodes);
     return (attempt - 1) % nodes === 0 && round > 0 ? Math.min(30_000, settings.retryDelayMs * 2 ** (round - 1)) : 0;
   };
+  // The last attempt's failure; with several addresses, naming every one that was tried.
+  const exhausted = (error: BrokerError, cause: unknown) => (nodes === 1 ? error
+    : new BrokerError(`${error.message} (after ${settings.connectionAttempts} attempts over ${describeAddresses(settings)})`, false, { cause }));
   // Any connect or declare failure as one line that keeps its cause.
   const explain = (err: unknown) => (err instanceof BrokerError ? err : new BrokerError(describeError(err, config), isFatal(err), { cause: err }));
   const { tls } = config;
@@ -135,10 +138,7 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
         const error = explain(err);
         if (attempt <= settings.addresses.length && !error.fatal) await wrongPort(false); // nothing listening: the probe says nothing either
         if (error.fatal) throw error;
-        if (attempt >= config.connectionAttempts) {
-          throw settings.addresses.length === 1 ? error
-            : new BrokerError(`${error.message} (after ${attempt} attempts over ${describeAddresses(settings)})`, false, { cause: err });
-        }
+        if (attempt >= config.connectionAttempts) throw exhausted(error, err);
         const delay = delayBefore(attempt + 1);
         log(`connection attempt ${attempt}/${config.connectionAttempts} failed: ${error.message}; ${delay ? `retrying in ${delay} ms` : 'trying the next address'}`);
         nextAddress();
@@ -194,9 +194,7 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   try {
     await connection.waitForConnect();
   } catch (err) {
-    const error = fatal ?? explain(err);
-    throw fatal || settings.addresses.length === 1 ? error
-      : new BrokerError(`${error.message} (after ${config.connectionAttempts} attempts over ${describeAddresses(settings)})`, false, { cause: err });
+    throw fatal ?? exhausted(explain(err), err);
   }
   log(`connected to ${describeTarget(config)}`);
   return connection;
