@@ -45,10 +45,10 @@ export async function resolveCluster(options: { size?: number; preferLocal?: boo
   };
 }
 
-/** The nodes' AMQP addresses as one RABBITMQ_URL (comma-separated), for a vhost, in the order given. */
-export function nodesUrl(nodes: ClusterNode[], vhost = '/', user = { username: 'guest', password: 'guest' }): string {
+/** The nodes' AMQP addresses as one RABBITMQ_URL (comma-separated), for a vhost, in the order given (a local node: 127.0.0.1). */
+export function nodesUrl(nodes: { host?: string; ports: { amqp: number } }[], vhost = '/', user = { username: 'guest', password: 'guest' }): string {
   const cred = `${encodeURIComponent(user.username)}:${encodeURIComponent(user.password)}`;
-  return nodes.map((n) => `amqp://${cred}@${urlHost(n.host)}:${n.ports.amqp}/${vhost === '/' ? '' : encodeURIComponent(vhost)}`).join(',');
+  return nodes.map((n) => `amqp://${cred}@${urlHost(n.host ?? '127.0.0.1')}:${n.ports.amqp}/${vhost === '/' ? '' : encodeURIComponent(vhost)}`).join(',');
 }
 
 /** The management API of a node, as the guest administrator. */

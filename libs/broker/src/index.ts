@@ -5,5 +5,5 @@ export { listeners } from './listeners.js';
 export { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, launchLocalBroker, type LocalBrokerSpec, rabbitmqctl, startLocalBroker, stopLocalBroker } from './local-broker.js';
 export { freePort } from './ports.js';
 export { AppProcess, ROOT, spawnApp } from './process.js';
-export { clusterUrl, destroyLocalCluster, launchLocalCluster, type LocalClusterSpec } from './local-cluster.js';
+export { destroyLocalCluster, launchLocalCluster, type LocalClusterSpec } from './local-cluster.js';
 export { type ClusterInfo, type ClusterNode, freezeNode, killNode, managementOf, nodeRunning, nodesUrl, resolveCluster, restartNode, startNode, thawNode, waitForMembers } from './cluster.js';

@@ -127,9 +127,3 @@ export async function restartNode(cluster: LocalClusterSpec, node: LocalBrokerSp
   await startLocalBroker(node);
   await waitForMembers(cluster, cluster.nodes.length);
 }
-
-/** The cluster's AMQP addresses as one RABBITMQ_URL (comma-separated), for a vhost. */
-export function clusterUrl(cluster: Pick<LocalClusterSpec, 'nodes'>, vhost = '/', user = { username: 'guest', password: 'guest' }): string {
-  const cred = `${encodeURIComponent(user.username)}:${encodeURIComponent(user.password)}`;
-  return cluster.nodes.map((node) => `amqp://${cred}@127.0.0.1:${node.ports.amqp}/${vhost === '/' ? '' : encodeURIComponent(vhost)}`).join(',');
-}

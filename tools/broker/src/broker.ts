@@ -5,7 +5,7 @@
 // cluster of three such nodes (docs/cluster.md): the first node takes the ports given, the others the
 // next ones up.
 import { parseArgs } from 'node:util';
-import { clusterUrl, createLocalBroker, destroyLocalBroker, destroyLocalCluster, hasLocalRabbitmq, launchLocalCluster, rabbitmqctl, startLocalBroker } from '@rabbit-tutorials/broker';
+import { createLocalBroker, destroyLocalBroker, destroyLocalCluster, hasLocalRabbitmq, launchLocalCluster, nodesUrl, rabbitmqctl, startLocalBroker } from '@rabbit-tutorials/broker';
 import { intOption, log, main } from '@rabbit-tutorials/connection';
 
 main('broker [--nodes N] [--port N] [--tls-port N] [--management-port N] [--stream-port N] [--prometheus-port N]', async () => {
@@ -71,7 +71,7 @@ async function runCluster(size: number, required: Record<string, number | undefi
   const row = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd([34, 8, 12, 8].at(i) ?? 0)).join('')}`.trimEnd();
   console.log(`A RabbitMQ cluster of ${size} nodes is up. For the apps, in this shell or in .env:
 
-  RABBITMQ_URL=${clusterUrl(cluster)}
+  RABBITMQ_URL=${nodesUrl(cluster.nodes)}
   RABBITMQ_STREAM_PORT=${cluster.nodes.map((n) => n.ports.stream).join(',')}
   RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:${first!.ports.management}
 
