@@ -172,8 +172,9 @@ async function startDockerCluster(size: number, say?: (line: string) => void): P
     await network.stop().catch(() => undefined);
   };
   try {
-    await start(0); // alone first: the others find it and join
-    await Promise.all(nodes.slice(1).map((_, i) => start(i + 1)));
+    // All at once, as in compose: from RabbitMQ 3.13 a new node waits for a second listed node to answer
+    // (up to 30 tries) before it forms a cluster, and every node then joins the oldest one.
+    await Promise.all(nodes.map((_, i) => start(i)));
     const info: ClusterInfo = { source: 'docker', description: `${size} containers of ${RABBITMQ_IMAGE} (${names.join(', ')})`, nodes };
     await waitForMembers(info, size);
     return { info, stop };

@@ -1,5 +1,5 @@
 // A RabbitMQ cluster of private local nodes: each a node as createLocalBroker() lays it out, formed by
-// RabbitMQ's own peer discovery (classic_config: every node lists the others) with an Erlang cookie
+// RabbitMQ's own peer discovery (classic_config) with an Erlang cookie
 // made for it. For `npm run broker -- --nodes 3` and the cluster tests.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,18 +29,21 @@ export async function createLocalCluster(options: {
   }
   // The nodes authenticate each other (and the CLI) by this cookie, not by the system node's.
   const cookie = randomBytes(32).toString('hex');
-  const discovery = [
+  // The first node (the seed) lists only itself, so it forms the cluster at once on every version (from
+  // RabbitMQ 3.13 a new node whose list names others waits until one answers, up to 30 tries); the
+  // others list every node and join the one already running.
+  const discovery = (peers: LocalBrokerSpec[]) => [
     'cluster_formation.peer_discovery_backend = classic_config',
-    ...nodes.map((node, i) => `cluster_formation.classic_config.nodes.${i + 1} = ${node.nodeName}`),
+    ...peers.map((node, i) => `cluster_formation.classic_config.nodes.${i + 1} = ${node.nodeName}`),
     // The recommended setting for three nodes or more: a node cut off from the majority pauses rather than
     // going on alone (its clients move to the majority).
     'cluster_partition_handling = pause_minority',
     '',
   ].join('\n');
   const user = serverUser();
-  for (const node of nodes) {
+  for (const [i, node] of nodes.entries()) {
     const file = join(node.dir, 'conf.d', '50-cluster.conf');
-    writeFileSync(file, discovery, { mode: 0o600 });
+    writeFileSync(file, discovery(i === 0 ? [node] : nodes), { mode: 0o600 });
     if (user) execFileSync('chown', [`${user}:${user}`, file]);
     node.env.RABBITMQ_ERLANG_COOKIE = cookie;
     writeFileSync(join(node.dir, 'cookie'), cookie, { mode: 0o600 }); // for rabbitmqctl by hand
