@@ -33,6 +33,9 @@ export function main(usage: string, body: () => Promise<number | void>): void {
     if (badArgs) process.stderr.write(`usage: ${usage}\n`);
     if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = badArgs ? 2 : 1;
+    // A client still open (the failure came between its connect and its close) would keep the process
+    // alive with nothing to do: a second for what is closing, then out.
+    setTimeout(() => process.exit(), 1000).unref();
   });
 }
 
