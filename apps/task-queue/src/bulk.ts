@@ -11,6 +11,8 @@ import { BrokerError, connect, log } from '@rabbit-tutorials/connection';
 interface Progress { confirmed: number; lastLog: number; lostAt?: number; refusals: number; lastAnswer: number }
 
 const STALL_MS = 15_000;
+const SENT = 2;
+const CONFIRMED = 1;
 
 /** Closes the connection, waiting 2 s at most: a broker that stopped answering may never send close-ok. */
 async function closeSoon(connection: { close(): Promise<void> }): Promise<void> {
@@ -21,7 +23,7 @@ async function closeSoon(connection: { close(): Promise<void> }): Promise<void> 
 class RoundFailed extends Error {}
 
 export async function publishNumbered(queue: string, queueOptions: Options.AssertQueue, text: string, count: number, window: number): Promise<void> {
-  const confirmed = new Uint8Array(count); // 1 once the broker has confirmed task i
+  const confirmed = new Uint8Array(count); // task i: 0 not sent, SENT, then CONFIRMED by the broker
   // lostAt: when the last round failed; refusals: rounds in a row ended by a nack (the pause doubles).
   const progress: Progress = { confirmed: 0, lastLog: 0, lostAt: undefined, refusals: 0, lastAnswer: Date.now() };
   const abort = new AbortController();
@@ -58,7 +60,9 @@ export async function publishNumbered(queue: string, queueOptions: Options.Asser
       if (abort.signal.aborted || !(err instanceof RoundFailed || /closed/.test((err as Error).message))) throw err;
       progress.lostAt ??= performance.now();
       const pause = /nack/.test((err as Error).message) ? Math.min(5000, 100 * 2 ** progress.refusals++) : 0;
-      log(`${(err as Error).message}; reconnecting${pause ? ` in ${pause} ms` : ''} to publish the ${count - progress.confirmed} tasks not confirmed yet`);
+      const resent = confirmed.reduce((n, state) => n + (state === SENT ? 1 : 0), 0); // the broker may have these
+      log(`${(err as Error).message}; reconnecting${pause ? ` in ${pause} ms` : ''} to publish the ${count - progress.confirmed} tasks not confirmed yet` +
+        ` (${resent} of them sent already: they may arrive twice)`);
       await closeSoon(connection);
       await new Promise((resolve) => setTimeout(resolve, pause));
     } finally {
@@ -94,12 +98,13 @@ async function publishRound(channel: ConfirmChannel, queue: string, text: string
   channel.once('close', onClose);
   const send = (i: number): boolean => {
     inFlight++;
+    confirmed[i] = SENT;
     return channel.sendToQueue(queue, Buffer.from(`${text} #${i + 1}`), { persistent: true, messageId: String(i + 1) }, (err) => {
       inFlight--;
       progress.lastAnswer = Date.now();
       if (!err) {
-        if (!confirmed[i]) progress.confirmed++;
-        confirmed[i] = 1;
+        if (confirmed[i] !== CONFIRMED) progress.confirmed++;
+        confirmed[i] = CONFIRMED;
         progress.refusals = 0;
         if (progress.lostAt !== undefined) {
           log(`confirmed again ${Math.round(performance.now() - progress.lostAt)} ms after publishing was interrupted`);
@@ -120,7 +125,7 @@ async function publishRound(channel: ConfirmChannel, queue: string, text: string
   };
   try {
     for (let i = 0; i < confirmed.length && !signal.aborted && !failure; i++) {
-      if (confirmed[i]) continue;
+      if (confirmed[i] === CONFIRMED) continue;
       // Socket back-pressure: wait for 'drain' (or the close that ends the round) before writing more.
       if (!send(i)) await new Promise<void>((resolve) => {
         const done = () => (channel.off('drain', done).off('close', done), resolve());
