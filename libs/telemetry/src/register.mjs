@@ -4,7 +4,7 @@
 // (nx targets add it when OTEL_TRACES_EXPORTER or METRICS_PORT is set). OpenTelemetry's Node SDK takes
 // the exporter, service name and sampler from OTEL_*; amqplib's instrumentation makes the spans and
 // carries the W3C trace context in message headers, so a consumer's span continues its producer's
-// trace. The same instrumentation's hooks count the messages for /metrics (metrics.mjs).
+// trace. /metrics counts the messages through wrappers of its own, much cheaper (metrics.mjs).
 // Plain JavaScript, so it loads before tsx and before amqplib, whose require() it hooks.
 import { isMainThread } from 'node:worker_threads';
 import wanted, { exporters } from './wanted.cjs';
@@ -18,9 +18,8 @@ if (unknownExporters.length > 0) {
   process.stderr.write(`[telemetry] warning: OTEL_TRACES_EXPORTER: ${unknownExporters.map((n) => JSON.stringify(n.slice(0, 40))).join(', ')} ` +
     'is not otlp, console, zipkin or none: ignored\n');
 }
-// Loaded and made only when asked for (an instrumentation hooks amqplib as soon as it exists).
-const instrumentation = tracing || metrics ? new (await import('@opentelemetry/instrumentation-amqplib')).AmqplibInstrumentation(
-  metrics ? (await import('./metrics.mjs')).serveMetrics(process.env) : {}) : undefined;
+// Loaded only when asked for: each hooks amqplib as soon as it is loaded.
+if (metrics) (await import('./metrics.mjs')).serveMetrics(process.env);
 
 if (tracing) {
   // The service in the traces: the connection's name (compose sets one per service), else app-role
@@ -42,14 +41,11 @@ if (tracing) {
     process.stderr.write(`[telemetry] warning: cannot export traces to ${exportEndpoint(process.env)} (${why}); the program goes on without them\n`);
   };
   core.setGlobalErrorHandler(warn);
-  const sdk = new NodeSDK({ instrumentations: [instrumentation] });
+  const { AmqplibInstrumentation } = await import('@opentelemetry/instrumentation-amqplib');
+  const sdk = new NodeSDK({ instrumentations: [new AmqplibInstrumentation()] });
   sdk.start();
   // Short programs (a send) end as soon as their work is done: export what is buffered first.
   process.once('beforeExit', () => void sdk.shutdown().catch(warn));
-} else if (metrics) {
-  // Metrics only: the hooks run, the spans are the no-op tracer's and go nowhere.
-  const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
-  registerInstrumentations({ instrumentations: [instrumentation] });
 }
 
 /** Where the configured exporter sends traces (the OpenTelemetry defaults), for the warning. */

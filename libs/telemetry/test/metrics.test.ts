@@ -2,6 +2,7 @@
 // failure, a reconnect is counted; the server listens on loopback only, and bad settings are one line.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually, freePort, listeners, management, runApp, startApp, uniqueName, useVhost } from '@rabbit-tutorials/testing';
 
@@ -56,6 +57,22 @@ describe('/metrics (prom-client, METRICS_PORT)', () => {
     await receiver.waitFor(/reconnected to amqp:\/\/\S+; topology and consumers restored/, 1, 30_000);
     expect(await sample(port, 'amqp_reconnects_total')).toBe(1);
     expect(await sample(port, 'process_cpu_seconds_total')).toBeGreaterThan(0); // prom-client's default metrics
+  });
+
+  it('counts every way a delivery is settled: ack of all up to one, nack, reject, a channel closed with one unsettled, auto ack', async () => {
+    const port = await freePort();
+    const queue = uniqueName('metrics-settle');
+    const run = spawnSync(process.execPath, ['--import', '@rabbit-tutorials/telemetry/register', join(import.meta.dirname, 'fixtures/settle.mjs'), queue],
+      { env: { ...process.env, ...vhost.env, METRICS_PORT: String(port) }, encoding: 'utf8', timeout: 30_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const value = (series: string) => Number(run.stdout.split('\n').find((l) => l.startsWith(`${series} `))?.slice(series.length + 1));
+    const d = `destination="${queue}"`;
+    expect(value(`amqp_messages_published_total{${d}}`)).toBe(8);
+    for (const [outcome, n] of [['ack', 3], ['nack', 1], ['reject', 1], ['channel closed', 1], ['auto ack', 3]] as const) {
+      expect(value(`amqp_messages_handled_total{${d},outcome="${outcome}"}`), outcome).toBe(n);
+    }
+    expect(value(`amqp_message_failures_total{${d}}`)).toBe(3);
+    expect(value(`amqp_message_handling_seconds_count{${d}}`)).toBe(9);
   });
 
   it('rpc server: requests handled and replies published, one each per call', async () => {
