@@ -63,7 +63,21 @@ describe('tracing (OpenTelemetry, amqplib instrumentation)', () => {
     const [published, handled] = pair!;
     expect(handled.parentSpanId).toBe(published.spanId);
     expect(published.attributes['messaging.system']).toBe('rabbitmq');
-    expect(JSON.stringify(published.attributes)).toContain('task_queue');
+    expect(published.attributes['messaging.rabbitmq.routing_key']).toBe('task_queue');
+    expect(handled.attributes).toMatchObject({ 'messaging.system': 'rabbitmq', 'messaging.operation': 'process', 'messaging.rabbitmq.routing_key': 'task_queue' });
+  });
+
+  it('a trace the sampler leaves out is not recorded, and its context still goes with the message (flag 00)', async () => {
+    const service = `new-task-unsampled-${vhost.name}`;
+    const run = await runApp('task-queue', 'new-task', ['not recorded'], { ...traced(service), OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' });
+    expect(run.code, run.stderr).toBe(0);
+    const channel = await (await vhost.connect()).createChannel();
+    let message: Awaited<ReturnType<typeof channel.get>> = false;
+    await eventually(async () => Boolean(message = await channel.get('task_queue', { noAck: true })), 10_000, 'the task in the queue');
+    expect(message && message.content.toString()).toBe('not recorded');
+    expect(message && String(message.properties.headers?.traceparent)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    // A recorded span is exported before the program exits (register.mjs flushes on beforeExit).
+    expect(spans.filter((s) => s.service === service)).toEqual([]);
   });
 
   it('emit → every receiver: each receiver\'s span is a child of the one publish span', async () => {
