@@ -30,6 +30,10 @@ export function serveMetrics(env) {
 
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
+  const handling = new client.Histogram({
+    name: 'amqp_message_handling_seconds', help: 'From delivery to ack, nack or reject: how long the program took.',
+    labelNames: ['destination'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30], registers: [registry],
+  });
   // Each destination's counts, in plain numbers: a message costs an addition, and prom-client (which
   // hashes a label object on every inc) is given the totals when /metrics is read.
   const series = new Map();
@@ -54,10 +58,6 @@ export function serveMetrics(env) {
   counter('amqp_message_failures_total', 'Deliveries the program nacked or rejected, or that its channel lost.', ['destination'], byDestination('failed'));
   const reconnects = new client.Counter({ name: 'amqp_reconnects_total', help: 'Times the connection came back after being lost.', registers: [registry] });
   subscribe('rabbit-tutorials:reconnect', () => reconnects.inc());
-  const handling = new client.Histogram({
-    name: 'amqp_message_handling_seconds', help: 'From delivery to ack, nack or reject: how long the program took.',
-    labelNames: ['destination'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30], registers: [registry],
-  });
 
   const settled = (msg, outcome, failure) => {
     const s = of(msg.fields.exchange, msg.fields.routingKey);
