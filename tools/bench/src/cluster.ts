@@ -5,6 +5,7 @@ import { dockerAvailable, hasLocalRabbitmq, killNode, nodesUrl, resolveCluster, 
 import { connect, loadConfig } from '@rabbit-tutorials/connection';
 import { formatNumber, table } from '@rabbit-tutorials/management';
 import { barePublish, connectBare } from './bare.js';
+import { spread } from './index.js';
 
 const PUBLISH = 30_000;
 const CONSUME = 30_000;
@@ -74,7 +75,6 @@ export async function clusterSection(single: { env: Record<string, string>; loca
       }
     }
     const best = (xs: number[]) => Math.max(...xs);
-    const spread = (xs: number[]) => `${formatNumber(Math.min(...xs))}-${formatNumber(Math.max(...xs))}`;
     const mark = (ok: boolean) => (ok ? '✓' : '✗');
     const ratio = (a: number[], b: number[]) => `${formatNumber((100 * best(a)) / best(b))}%`;
     const worstFailover = Math.max(...failover);

@@ -1,3 +1,5 @@
+import { formatNumber } from '@rabbit-tutorials/management';
+
 /** The q-quantile (0..1) of sorted values, nearest-rank. */
 export function percentile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -28,4 +30,11 @@ export async function measureCalls(count: number, concurrency: number, call: (i:
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return { count, seconds, perSecond: count / seconds, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+}
+
+/** The range of a figure's rounds, "low-high" (percentages with `percent`): how much the machine's noise moves it. */
+export function spread(values: number[] | undefined, percent = false): string {
+  if (!values?.length) return '';
+  const format = (v: number) => formatNumber(percent ? 100 * v : v);
+  return `${format(Math.min(...values))}-${format(Math.max(...values))}${percent ? '%' : ''}`;
 }

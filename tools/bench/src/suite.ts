@@ -13,6 +13,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bareConsume, barePublish, connectBare } from './bare.js';
 import { lineChart } from './chart.js';
+import { spread } from './index.js';
 import { STREAM_COUNT, type StreamRow, streamRows } from './streams.js';
 import { type ClusterResult, clusterSection } from './cluster.js';
 
@@ -298,13 +299,12 @@ main('bench', async () => {
     if (r.maxRatio !== undefined) parts.push(`≤ ${r.maxRatio * 100}% ${mark(value <= r.maxRatio)}`);
     return parts.join(', ');
   };
-  const spread = (r: Row) => (r.perRound ? `${formatNumber(100 * Math.min(...r.perRound))}-${formatNumber(100 * Math.max(...r.perRound))}%` : '');
   const printed = table(['benchmark', 'unit', 'ours', 'bare amqplib', 'ours/bare', 'per round', 'target'],
-    all.map((r) => [r.name, r.unit, r.ours, r.bare, `${formatNumber((100 * r.ours) / r.bare)}%`, spread(r), verdict(r)]));
+    all.map((r) => [r.name, r.unit, r.ours, r.bare, `${formatNumber((100 * r.ours) / r.bare)}%`, spread(r.perRound, true), verdict(r)]));
   console.log(printed);
   const quorumPublish = streams[0]?.perSecond ?? NaN;
   const streamTable = table(['streams: the same messages three ways (bare clients)', 'msg/s', 'rounds', 'vs quorum publish', 'target'],
-    streams.map((r) => [r.name, r.perSecond ?? 'n/a', r.rounds ? `${formatNumber(Math.min(...r.rounds))}-${formatNumber(Math.max(...r.rounds))}` : '',
+    streams.map((r) => [r.name, r.perSecond ?? 'n/a', spread(r.rounds),
       r.perSecond && r.name.startsWith('publish') ? `${formatNumber((100 * r.perSecond) / quorumPublish)}%` : '',
       r.name === 'publish, confirmed: stream (stream protocol)' ? `≥ 200% ${r.perSecond === undefined ? '(not measured)' : r.perSecond >= 2 * quorumPublish ? '✓' : '✗'}` : '']));
   const notes = [...new Set(streams.flatMap((r) => (r.note ? [r.note] : [])))];
@@ -313,10 +313,9 @@ main('bench', async () => {
   const [off] = telemetry;
   const change = (value: number, base: number) =>
     value === base ? formatNumber(value) : `${formatNumber(value)} (${value > base ? '+' : '-'}${formatNumber(Math.abs(100 * (value / base - 1)))}%)`;
-  const rounds = (ratios: number[]) => (ratios.length > 1 ? `${formatNumber(100 * Math.min(...ratios))}-${formatNumber(100 * Math.max(...ratios))}%` : '');
   const kept = (r: (typeof telemetry)[number]) => Math.min(r.consume / off!.consume, r.calls / off!.calls);
   const telemetryTable = off ? table(['telemetry: the same programs', 'consume, prefetch 100: msg/s', 'per round', 'RPC, 32 in flight: calls/s', 'per round', 'RPC p50 ms', 'target (both throughputs)'],
-    telemetry.map((r) => [r.mode, change(r.consume, off.consume), r === off ? '' : rounds(r.consumeRounds), change(r.calls, off.calls), r === off ? '' : rounds(r.callsRounds),
+    telemetry.map((r) => [r.mode, change(r.consume, off.consume), r === off ? '' : spread(r.consumeRounds, true), change(r.calls, off.calls), r === off ? '' : spread(r.callsRounds, true),
       change(r.p50Ms, off.p50Ms), r.target === undefined ? '' : `≥ ${formatNumber(100 * r.target)}% of off ${kept(r) >= r.target ? '✓' : '✗'}`])) : '';
   console.log(`\n${telemetryTable}`);
   console.log(`\n${cluster.table || `three-node cluster: ${cluster.skipped}`}`);
