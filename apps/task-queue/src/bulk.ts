@@ -45,6 +45,7 @@ export async function publishNumbered(queue: string, queueOptions: Options.Asser
       }, 500);
     });
     stalled.catch(() => undefined); // it may fire while the round is over and nobody waits on it
+    let pause = 0; // before the next round, once this connection is closed
     try {
       const round = (async () => {
         const channel = await connection.createConfirmChannel();
@@ -59,16 +60,15 @@ export async function publishNumbered(queue: string, queueOptions: Options.Asser
     } catch (err) {
       if (abort.signal.aborted || !(err instanceof RoundFailed || /closed/.test((err as Error).message))) throw err;
       progress.lostAt ??= performance.now();
-      const pause = /nack/.test((err as Error).message) ? Math.min(5000, 100 * 2 ** progress.refusals++) : 0;
+      pause = /nack/.test((err as Error).message) ? Math.min(5000, 100 * 2 ** progress.refusals++) : 0;
       const resent = confirmed.reduce((n, state) => n + (state === SENT ? 1 : 0), 0); // the broker may have these
       log(`${(err as Error).message}; reconnecting${pause ? ` in ${pause} ms` : ''} to publish the ${count - progress.confirmed} tasks not confirmed yet` +
         ` (${resent} of them sent already: they may arrive twice)`);
-      await closeSoon(connection);
-      await new Promise((resolve) => setTimeout(resolve, pause));
     } finally {
       clearInterval(watchdog);
       await closeSoon(connection);
     }
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
   log(`confirmed ${progress.confirmed}/${count}`);
   if (abort.signal.aborted) throw new BrokerError(`interrupted: ${progress.confirmed} of ${count} tasks confirmed`, true);
