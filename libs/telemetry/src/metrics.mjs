@@ -30,9 +30,23 @@ export function serveMetrics(env) {
 
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
-  const handling = new client.Histogram({
-    name: 'amqp_message_handling_seconds', help: 'From delivery to ack, nack or reject: how long the program took.',
-    labelNames: ['destination'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30], registers: [registry],
+  // How long handling took, kept as each destination's bucket counts and handed over at scrape time,
+  // as the counts below are: prom-client's own Histogram validates and hashes its labels on every observe.
+  const BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30];
+  registry.registerMetric({
+    name: 'amqp_message_handling_seconds', help: 'From delivery to ack, nack or reject: how long the program took.', type: 'histogram',
+    get() {
+      const values = [];
+      for (const { name: destination, handling: h } of series.values()) {
+        if (h.count === 0) continue;
+        let cumulative = 0;
+        BUCKETS.forEach((le, i) => values.push({ metricName: `${this.name}_bucket`, labels: { destination, le }, value: (cumulative += h.buckets[i]) }));
+        values.push({ metricName: `${this.name}_bucket`, labels: { destination, le: '+Inf' }, value: h.count });
+        values.push({ metricName: `${this.name}_sum`, labels: { destination }, value: h.sum });
+        values.push({ metricName: `${this.name}_count`, labels: { destination }, value: h.count });
+      }
+      return { name: this.name, help: this.help, type: this.type, values };
+    },
   });
   // Each destination's counts, in plain numbers: a message costs an addition, and prom-client (which
   // hashes a label object on every inc) is given the totals when /metrics is read.
@@ -40,7 +54,7 @@ export function serveMetrics(env) {
   const of = (exchange, routingKey) => {
     const name = destination(exchange, routingKey);
     let s = series.get(name);
-    if (!s) series.set(name, (s = { name, published: 0, publishFailed: 0, failed: 0, handled: new Map(), handling: handling.labels(name) }));
+    if (!s) series.set(name, (s = { name, published: 0, publishFailed: 0, failed: 0, handled: new Map(), handling: { buckets: new Float64Array(BUCKETS.length), sum: 0, count: 0 } }));
     return s;
   };
   const counter = (name, help, labelNames, totals) => new client.Counter({
@@ -63,7 +77,13 @@ export function serveMetrics(env) {
     const s = of(msg.fields.exchange, msg.fields.routingKey);
     s.handled.set(outcome, (s.handled.get(outcome) ?? 0) + 1);
     if (failure) s.failed++;
-    s.handling.observe((performance.now() - msg[DELIVERED_AT]) / 1000);
+    const seconds = (performance.now() - msg[DELIVERED_AT]) / 1000;
+    const h = s.handling;
+    let i = 0;
+    while (i < BUCKETS.length && seconds > BUCKETS[i]) i++;
+    if (i < BUCKETS.length) h.buckets[i]++;
+    h.sum += seconds;
+    h.count++;
   };
   /** Settles one delivery (or, allUpTo, every one up to it) that the channel still has. */
   const settle = (channel, msg, allUpTo, outcome, failure) => {

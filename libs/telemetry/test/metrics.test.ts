@@ -73,6 +73,14 @@ describe('/metrics (prom-client, METRICS_PORT)', () => {
     }
     expect(value(`amqp_message_failures_total{${d}}`)).toBe(3);
     expect(value(`amqp_message_handling_seconds_count{${d}}`)).toBe(9);
+    // Handling times: the six held 60 ms are above 0.05 s, the three auto acks below; buckets count up.
+    const bucket = (le: string) => value(`amqp_message_handling_seconds_bucket{${d},le="${le}"}`);
+    expect(bucket('0.05')).toBe(3);
+    expect(bucket('30')).toBe(9);
+    expect(bucket('+Inf')).toBe(9);
+    const les = ['0.001', '0.005', '0.01', '0.05', '0.1', '0.5', '1', '5', '10', '30'].map(bucket);
+    expect(les).toEqual([...les].sort((a, b) => a - b));
+    expect(value(`amqp_message_handling_seconds_sum{${d}}`)).toBeGreaterThanOrEqual(6 * 0.06);
   });
 
   it('rpc server: requests handled and replies published, one each per call', async () => {
