@@ -134,6 +134,46 @@ def rpc_client(args):
     connection.close()
 
 
+# Delayed retry (apps/retry/src/topology.ts): the work queue and the parking lot, declared alike.
+RETRY_WORK = {"x-queue-type": "quorum", "x-dead-letter-exchange": "", "x-dead-letter-routing-key": "retry.wait.1s",
+              "x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish", "x-delivery-limit": 5}
+RETRY_PARKED = {"x-queue-type": "quorum", "x-delivery-limit": 1000000}
+
+
+def retry_send(args):
+    """retry_send MESSAGE_ID|- TEXT...: a persistent message for the retry worker (- : no message id)."""
+    connection = connect()
+    channel = connection.channel()
+    channel.queue_declare(queue="retry.work", durable=True, arguments=RETRY_WORK)
+    message_id = None if args[0] == "-" else args[0]
+    message = " ".join(args[1:])
+    channel.basic_publish(exchange="", routing_key="retry.work", body=message,
+                          properties=pika.BasicProperties(delivery_mode=2, message_id=message_id))
+    print(f" [x] Sent {message}", flush=True)
+    connection.close()
+
+
+def retry_parked(args):
+    """retry_parked N: takes N messages from the parking lot, printing each one's id, reason and text."""
+    connection = connect()
+    channel = connection.channel()
+    channel.queue_declare(queue="retry.parked", durable=True, arguments=RETRY_PARKED)
+    remaining = int(args[0])
+
+    def callback(ch, method, properties, body):
+        nonlocal remaining
+        reason = (properties.headers or {}).get("x-exception-message")
+        print(f" [x] Parked {properties.message_id}: {reason}: {body.decode()}", flush=True)
+        ch.basic_ack(delivery_tag=method.delivery_tag)
+        remaining -= 1
+        if remaining == 0:
+            ch.stop_consuming()
+
+    channel.basic_consume(queue="retry.parked", on_message_callback=callback)
+    channel.start_consuming()
+    connection.close()
+
+
 ROLES = {
     "send": send,
     "receive": lambda args: consume_queue("hello", True, args),
@@ -147,6 +187,8 @@ ROLES = {
     "receive_logs_topic": lambda args: receive_logs("topic_logs", "topic", args[1:], int(args[0])),
     "rpc_server": rpc_server,
     "rpc_client": rpc_client,
+    "retry_send": retry_send,
+    "retry_parked": retry_parked,
 }
 
 if __name__ == "__main__":

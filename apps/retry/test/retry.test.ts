@@ -1,0 +1,140 @@
+// Delayed retry on the real broker: each retry after its delay (not earlier, at most a second later),
+// the parking lot and the way back, exactly-once handling across a worker killed between its work and
+// its ack, bad messages parked at once, and 10,000 failing messages not holding up the healthy ones.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type AppProcess, NO_PIKA, eventually, pikaPython, publishConfirmed, queueDepth, runApp, startApp, startPika, useVhost } from '@rabbit-tutorials/testing';
+
+const vhost = useVhost();
+const worker = (args: string[] = []) => startApp('retry', 'worker', args, vhost.env);
+const send = (...args: string[]) => runApp('retry', 'send', args, vhost.env);
+const storeFile = () => join(mkdtempSync(join(tmpdir(), 'retry-')), 'handled.log');
+/** The ids in a store file, one per line handled. */
+const storeIds = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => line.split('\t')[0]!) : []);
+/** When each stderr line of a program arrived here (read straight off its pipe, not when a test step gets to it). */
+function arrivals(proc: AppProcess): { at: number; line: string }[] {
+  const seen: { at: number; line: string }[] = [];
+  let partial = '';
+  proc.child.stderr!.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) seen.push({ at: Date.now(), line });
+  });
+  return seen;
+}
+const QUEUES = ['retry.work', 'retry.wait.1s', 'retry.work.after-1s', 'retry.wait.5s', 'retry.work.after-5s', 'retry.wait.30s', 'retry.work.after-30s', 'retry.parked'];
+const depths = async () => {
+  const connection = await vhost.connect();
+  return Object.fromEntries(await Promise.all(QUEUES.map(async (q) => [q, await queueDepth(connection, q)] as const)));
+};
+
+describe('retry: delayed retry with backoff, parking lot, idempotent worker', () => {
+  it('retries after 1 s, 5 s and 30 s, then parks with the reason; requeue-parked lists it and sends it back, and it is done once', async () => {
+    const failing = worker(['--fail-rate', '1']);
+    const lines = arrivals(failing);
+    await failing.waitFor(/Waiting for messages/);
+    const sent = await send('charge card 42');
+    expect(sent.code, sent.stderr).toBe(0);
+    const id = /\(id ([0-9a-f-]{36})\)/.exec(sent.stdout)![1]!;
+    await failing.waitFor(new RegExp(`parked ${id} in 'retry.parked': failed 4 times; the last: the service it needs is unavailable \\(simulated\\)$`), 1, 60_000);
+    // Each retry must come no earlier than its delay, and no later than a second after it.
+    const at = (pattern: RegExp) => lines.find((l) => pattern.test(l.line))!.at;
+    const failedAt = [1, 2, 3].map((n) => at(new RegExp(`attempt ${n} for ${id} failed \\(the service it needs is unavailable \\(simulated\\)\\); next in ${[1, 5, 30][n - 1]} s$`)));
+    const gaps = [failedAt[1]! - failedAt[0]!, failedAt[2]! - failedAt[1]!, at(/parked /) - failedAt[2]!];
+    [1000, 5000, 30_000].forEach((delay, i) => {
+      expect(gaps[i], `wait ${i + 1} (${delay} ms): ${gaps.join(', ')}`).toBeGreaterThanOrEqual(delay);
+      expect(gaps[i], `wait ${i + 1} (${delay} ms): ${gaps.join(', ')}`).toBeLessThanOrEqual(delay + 1000);
+    });
+    expect((await failing.stop()).code).toBe(0);
+    expect(await depths()).toEqual({ ...Object.fromEntries(QUEUES.map((q) => [q, 0])), 'retry.parked': 1 });
+
+    // A person looks at the parking lot (the message stays there), then sends it back, to a worker that now succeeds.
+    const listed = await runApp('retry', 'requeue-parked', ['--list'], vhost.env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain(` ${id}  failed 4 times; the last: the service it needs is unavailable (simulated)\n     charge card 42`);
+    expect((await depths())['retry.parked']).toBe(1);
+    const store = storeFile();
+    const healthy = worker(['--store', store]);
+    await healthy.waitFor(/Waiting for messages/);
+    const back = await runApp('retry', 'requeue-parked', ['--id', id], vhost.env);
+    expect(back.stdout).toContain(` [x] Sent back ${id} (failed 4 times; the last: the service it needs is unavailable (simulated))`);
+    expect(back.stdout).toContain(' [x] 1 message(s) sent back to retry.work');
+    await healthy.waitFor(/^ \[x\] Done charge card 42 \(attempt 1\)$/); // its attempts start afresh
+    expect(storeIds(store)).toEqual([id]);
+    await eventually(async () => Object.values(await depths()).every((n) => n === 0), 10_000, 'every queue empty');
+  });
+
+  it('a message that fails twice is done on its third attempt, exactly once', async () => {
+    const w = worker();
+    await w.waitFor(/Waiting for messages/);
+    expect((await send('pay!!')).code).toBe(0);
+    await w.waitFor(/^ \[x\] Done pay!! \(attempt 3\)$/, 1, 20_000);
+    expect(w.stderr.filter((l) => /attempt \d for \S+ failed/.test(l)).map((l) => /attempt (\d)/.exec(l)![1])).toEqual(['1', '2']);
+    expect(w.matching(/Done/)).toHaveLength(1);
+  });
+
+  it('a worker killed between its work and its ack: the message comes back, and the next worker skips it', async () => {
+    const store = storeFile();
+    const crashing = worker(['--store', store, '--crash-after-work']);
+    await crashing.waitFor(/Waiting for messages/);
+    const sent = await send('ship order 7');
+    const id = /\(id ([0-9a-f-]{36})\)/.exec(sent.stdout)![1]!;
+    expect((await crashing.exited).signal).toBe('SIGKILL'); // right after the work, before the ack
+    expect(crashing.matching(/Done ship order 7/)).toHaveLength(1);
+    expect(storeIds(store)).toEqual([id]);
+
+    const next = worker(['--store', store]);
+    await next.waitFor(new RegExp(`^ \\[x\\] Skipped ${id}: handled already$`));
+    expect(next.matching(/Done/)).toEqual([]);
+    expect(storeIds(store)).toEqual([id]); // the work was done once
+    await eventually(async () => Object.values(await depths()).every((n) => n === 0), 10_000, 'every queue empty');
+  });
+
+  it('the same message id twice is worked on once; no id, or a body that is not UTF-8, is parked at once with the reason', async () => {
+    const w = worker();
+    await w.waitFor(/Waiting for messages/);
+    const persistent = true;
+    await publishConfirmed(await vhost.connect(), '', [
+      { routingKey: 'retry.work', body: 'once', options: { persistent, messageId: 'order-1' } },
+      { routingKey: 'retry.work', body: 'once', options: { persistent, messageId: 'order-1' } },
+      { routingKey: 'retry.work', body: 'anonymous', options: { persistent } },
+      { routingKey: 'retry.work', body: Buffer.from([0xff, 0xfe]), options: { persistent, messageId: 'binary\x1b[2J' } },
+    ]);
+    await w.waitFor(/^ \[x\] Skipped order-1: handled already$/);
+    await w.waitFor(/parked \(no id\) in 'retry.parked': no usable message id: it could not be handled exactly once$/);
+    await w.waitFor(/parked binary\\x1b\[2J in 'retry.parked': The encoded data was not valid for encoding utf-8$/);
+    expect(w.matching(/Done once/)).toHaveLength(1);
+    expect((await depths())['retry.parked']).toBe(2);
+  });
+
+  it('a burst of 10,000 failing messages does not hold up the healthy ones sent after it; each is done once', async () => {
+    const store = storeFile();
+    const w = worker(['--store', store, '--prefetch', '100', '--quiet']);
+    await w.waitFor(/Waiting for messages/);
+    expect((await send('--count', '10000', 'flaky!!')).code).toBe(0); // each fails twice: waits 1 s, then 5 s
+    expect((await send('--count', '10', 'healthy')).code).toBe(0);
+    await eventually(() => storeIds(store).length === 10_010, 90_000, 'all 10,010 handled');
+    const lines = readFileSync(store, 'utf8').split('\n').filter(Boolean);
+    expect(new Set(lines.map((l) => l.split('\t')[0])).size).toBe(10_010);
+    // The healthy ones were done while the failed ones were still coming back from their wait.
+    const lastHealthy = lines.findLastIndex((l) => l.includes('\tdone: healthy #'));
+    expect(lastHealthy).toBeGreaterThanOrEqual(0);
+    expect(lines.length - 1 - lastHealthy, 'failed messages done after the last healthy one').toBeGreaterThan(1000);
+  });
+});
+
+describe('retry with pika (Python) programs', () => {
+  it('a pika producer\'s message is retried and done; one without a message id is parked, and a pika consumer reads why', async (ctx) => {
+    if (!pikaPython) return ctx.skip(NO_PIKA);
+    const w = worker();
+    await w.waitFor(/Waiting for messages/);
+    expect((await startPika('retry_send', ['pika-1', 'from pika!'], vhost.env).exited).code).toBe(0);
+    await w.waitFor(/^ \[x\] Done from pika! \(attempt 2\)$/, 1, 20_000);
+    expect((await startPika('retry_send', ['-', 'no id'], vhost.env).exited).code).toBe(0);
+    const parked = startPika('retry_parked', ['1'], vhost.env);
+    await parked.waitFor(/^ \[x\] Parked None: no usable message id: it could not be handled exactly once: no id$/);
+    expect((await parked.exited).code).toBe(0);
+  });
+});
