@@ -71,6 +71,17 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
     },
   },
   {
+    name: 'retry',
+    what: 'A message whose handling fails is rejected and comes back after 1 s, then 5 s (a queue per delay, the broker moving it); then it is done, once.',
+    async run(env) {
+      const worker = start('retry', 'worker', [], env);
+      await worker.waitFor(/Waiting for messages/);
+      await run('retry', 'send', ['pay invoice 7!!'], env); // each "!" fails one attempt
+      await worker.waitFor(/Done pay invoice 7!! \(attempt 3\)$/, 1, 20_000);
+      for (const line of [...worker.stderr.filter((l) => /attempt \d for .* failed/.test(l)), ...worker.matching(/Done/)]) console.log(`    retry worker | ${line}`);
+    },
+  },
+  {
     name: 'fanout-logs',
     what: 'The fanout exchange "logs" copies every message to every bound queue: both receivers get it.',
     async run(env) {

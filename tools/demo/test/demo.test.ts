@@ -7,13 +7,14 @@ describe('npm run demo', () => {
   it('runs every pattern end to end and exits 0', async () => {
     const result = await runApp('demo', 'tour', [], { ...vhost.env, RABBITMQ_MANAGEMENT_URL: broker().managementUrl });
     expect(result.code, result.stderr).toBe(0);
-    for (const name of ['hello', 'task-queue', 'fanout-logs', 'direct-logs', 'topic-logs', 'headers-logs', 'rpc-fib', 'publisher-confirms', 'troubleshooting', 'streams']) {
+    for (const name of ['hello', 'task-queue', 'retry', 'fanout-logs', 'direct-logs', 'topic-logs', 'headers-logs', 'rpc-fib', 'publisher-confirms', 'troubleshooting', 'streams']) {
       expect(result.stdout).toMatch(new RegExp(`^\\d+\\. ${name}: `, 'm'));
     }
     expect(result.stdout).toMatch(/ \[\.\] Got 832040/);
+    expect(result.stdout).toMatch(/retry worker \| \[rabbitmq\] attempt 2 for \S+ failed .*; next in 5 s\n.*retry worker \|  \[x\] Done pay invoice 7!! \(attempt 3\)/);
     expect(result.stdout).toMatch(/troubleshoot double-ack \|  \[!\] unknown delivery tag 1: /);
     expect(result.stdout).toMatch(/stream-queue reader 2 \|  \[x\] Received message second entry \(offset 1\)/);
-    expect(result.stdout.trim().split('\n').at(-1)).toBe('All 10 patterns behaved as expected.');
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('All 11 patterns behaved as expected.');
   }, 120_000);
 
   it('exits 1 naming the pattern that failed', async () => {
