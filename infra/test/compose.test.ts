@@ -482,6 +482,7 @@ describe.skipIf(Boolean(noLocalNode))(`the compose broker's config and users, on
     const pairs: [string, string, string[], string, string, string[], RegExp][] = [
       ['hello-receive', 'hello', [], 'receive', 'send', ['hi'], /Received 'hi'/],
       ['worker', 'task-queue', ['--dot-ms', '0'], 'worker', 'new-task', ['job'], /Done job/],
+      ['retry-worker', 'retry', [], 'worker', 'send', ['r'], /Done r \(attempt 1\)$/],
       ['fanout-logs-receive', 'fanout-logs', [], 'receive', 'emit', ['x'], / \[x\] x$/],
       ['direct-logs-receive', 'direct-logs', ['error'], 'receive', 'emit', ['error', 'e'], /error:e/],
       ['topic-logs-receive', 'topic-logs', ['#'], 'receive', 'emit', ['a.b', 't'], /a\.b:t/],
@@ -498,6 +499,7 @@ describe.skipIf(Boolean(noLocalNode))(`the compose broker's config and users, on
       await running.stop();
     }
     expect((await runApp('publisher-confirms', 'publish', ['--count', '50'], as('publisher-confirms'))).code).toBe(0);
+    expect((await runApp('retry', 'requeue-parked', ['--list'], as('retry-send'))).stdout).toBe(' [x] retry.parked is empty');
 
     // Least privilege: the hello user may not declare the task queue.
     const denied = await runApp('task-queue', 'new-task', ['x'], as('hello-send'));
