@@ -13,7 +13,17 @@ export default defineConfig({
           ...shared,
           name: 'tests',
           include: ['apps/*/test/**/*.test.ts', 'libs/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts', 'infra/test/**/*.test.ts'],
-          exclude: ['**/*.restart.test.ts', '**/*.cluster.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.restart.test.ts', '**/*.cluster.test.ts', '**/*.browser.test.ts', '**/node_modules/**'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'browser',
+          // Headless Chromium (Playwright) on the page of npm run view: beside the other tests, on the same broker.
+          include: ['tools/*/test/**/*.browser.test.ts'],
+          fileParallelism: false,
           sequence: { groupOrder: 0 },
         },
       },

@@ -5,9 +5,19 @@ import { parseArgs } from 'node:util';
 import { main } from '@rabbit-tutorials/connection';
 import { Management } from '@rabbit-tutorials/management';
 import { type AppProcess, type StartedBroker, brokerUrl, resolveBroker, servesStreamClient, spawnApp } from '@rabbit-tutorials/broker';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { startView } from '@rabbit-tutorials/view';
 
 type Env = Record<string, string>;
+/** With --view, how long a step's programs stay up after it: the broker refreshes its numbers (consumers too) every 5 s. */
+const VIEW_HOLD_MS = 9000;
+
+/** The system's way to open a URL, if it has one; the URL is printed anyway. */
+function openInBrowser(url: string): void {
+  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  spawn(opener, [url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+}
 
 const running: AppProcess[] = [];
 
@@ -41,9 +51,11 @@ function expectLines(label: string, proc: AppProcess, expected: string[]): void 
   }
 }
 
-const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] = [
+// resources: the exchanges and queues a step uses (a name, or a prefix ending in *), highlighted by --view.
+const steps: { name: string; what: string; resources: string[]; run: (env: Env) => Promise<void> }[] = [
   {
     name: 'hello',
+    resources: ['hello'],
     what: 'One producer sends to the queue "hello"; one consumer prints what arrives.',
     async run(env) {
       const receiver = start('hello', 'receive', [], env);
@@ -55,6 +67,7 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
   },
   {
     name: 'task-queue',
+    resources: ['task_queue', 'task_queue.dead'],
     what: 'Three workers compete for task_queue; prefetch 1 gives each task to the next free worker, acked after the work.',
     async run(env) {
       const workers = [1, 2, 3].map(() => start('task-queue', 'worker', ['--dot-ms', '200'], env));
@@ -72,6 +85,7 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
   },
   {
     name: 'retry',
+    resources: ['retry.*'],
     what: 'A message whose handling fails is rejected and comes back after 1 s, then 5 s (a queue per delay, the broker moving it); then it is done, once.',
     async run(env) {
       const worker = start('retry', 'worker', [], env);
@@ -83,6 +97,7 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
   },
   {
     name: 'fanout-logs',
+    resources: ['logs', 'amq.gen-*'],
     what: 'The fanout exchange "logs" copies every message to every bound queue: both receivers get it.',
     async run(env) {
       const receivers = [start('fanout-logs', 'receive', [], env), start('fanout-logs', 'receive', [], env)];
@@ -96,6 +111,7 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
   },
   {
     name: 'direct-logs',
+    resources: ['direct_logs', 'amq.gen-*'],
     what: 'The direct exchange routes by severity: one receiver binds warning and error, the other info.',
     async run(env) {
       const problems = start('direct-logs', 'receive', ['warning', 'error'], env);
@@ -114,6 +130,7 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
   },
   {
     name: 'topic-logs',
+    resources: ['topic_logs', 'amq.gen-*'],
     what: 'The topic exchange matches patterns: "*.orange.*" vs "*.*.rabbit" + "lazy.#".',
     async run(env) {
       const q1 = start('topic-logs', 'receive', ['*.orange.*'], env);
@@ -130,6 +147,7 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
   },
   {
     name: 'headers-logs',
+    resources: ['headers_logs', 'amq.gen-*'],
     what: 'The headers exchange matches message headers: x-match all needs every header, any needs one.',
     async run(env) {
       const all = start('headers-logs', 'receive', ['all', 'level=error', 'source=db'], env);
@@ -147,6 +165,7 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
   },
   {
     name: 'rpc-fib',
+    resources: ['rpc_queue'],
     what: 'Request/reply: the client sends n to rpc_queue and waits for the reply matched by correlation id.',
     async run(env) {
       const server = start('rpc-fib', 'server', [], env);
@@ -157,6 +176,7 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
   },
   {
     name: 'publisher-confirms',
+    resources: ['publisher-confirms-*'],
     what: 'Publisher confirms three ways: one at a time, in batches, asynchronously. Same messages, very different speed.',
     async run(env) {
       const result = await run('publisher-confirms', 'publish', ['--count', '2000'], env);
@@ -165,6 +185,7 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
   },
   {
     name: 'troubleshooting',
+    resources: ['troubleshoot*'],
     what: 'The failures users hit most, each caused on purpose: our one line for it, then the fix working.',
     async run(env) {
       for (const name of ['wrong-credentials', 'missing-vhost', 'missing-permission', 'missing-queue', 'missing-exchange', 'inequivalent', 'double-ack', 'unroutable', 'queue-full']) {
@@ -175,6 +196,7 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
   },
   {
     name: 'streams',
+    resources: ['hello-nodejs-stream'],
     what: 'A stream keeps what it is given: readers start where they choose (first, next, an offset) and take nothing away.',
     async run(env) {
       await run('stream-queue', 'send', ['first', 'entry'], env);
@@ -199,8 +221,8 @@ const steps: { name: string; what: string; run: (env: Env) => Promise<void> }[] 
   },
 ];
 
-main('tour', async () => {
-  parseArgs({}); // takes no arguments
+main('tour [--view]   (--view: the live picture of each step in the browser, npm run view\'s page)', async () => {
+  const { values } = parseArgs({ options: { view: { type: 'boolean' } } });
   let broker: StartedBroker;
   try {
     broker = await resolveBroker();
@@ -224,13 +246,21 @@ main('tour', async () => {
     ...info.tlsEnv,
   };
   const version = await api.overview().then((o) => o.rabbitmq_version, () => '0.0');
+  // --view: the page follows the tour, the step being run highlighted; each step stays up a few seconds to be seen.
+  const view = values.view ? await startView({ api, vhost }) : undefined;
+  if (view) {
+    console.log(`View: ${view.url}\n`);
+    openInBrowser(view.url);
+  }
   const stepEnv = { ...env, BROKER_VERSION: version };
   let failed: string | undefined;
   try {
     for (const [i, step] of steps.entries()) {
       console.log(`${i + 1}. ${step.name}: ${step.what}`);
+      view?.setStep({ name: step.name, resources: step.resources });
       try {
         await step.run(stepEnv);
+        if (view) await new Promise((resolve) => setTimeout(resolve, VIEW_HOLD_MS));
         console.log('   ok\n');
       } catch (err) {
         failed = `${step.name}: ${(err as Error).message}`;
@@ -240,6 +270,7 @@ main('tour', async () => {
       }
     }
   } finally {
+    await view?.close();
     if (ownVhost) await api.deleteVhost(vhost).catch(() => undefined);
     await broker.stop();
   }

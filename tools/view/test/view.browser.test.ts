@@ -1,0 +1,189 @@
+// npm run view in a real browser (headless Chromium driven by Playwright): the hello and topic
+// topologies drawn while their programs run, the counters moving, header arguments on a binding, a
+// client's names shown as text and never as markup, a broker with 1,000 queues still usable.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { management, startApp, uniqueName, useVhost } from '@rabbit-tutorials/testing';
+import { Management } from '@rabbit-tutorials/management';
+import { type RunningView, startView } from '@rabbit-tutorials/view';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+const NO_CHROMIUM = 'no Chromium at /usr/bin/chromium (apt-get install chromium): the browser tests need it';
+
+const vhost = useVhost();
+let browser: Browser | undefined;
+beforeAll(async () => {
+  if (CHROMIUM) browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** The view of this test's vhost, open in a new page; fails the test on any page error or dialog. */
+async function open(): Promise<{ page: Page; view: RunningView; problems: string[] }> {
+  const view = await startView({ api: management(), vhost: vhost.name });
+  const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  await page.goto(view.url);
+  return { page, view, problems };
+}
+const picture = (page: Page) => page.locator('#picture').innerText();
+/** Each drawn node's lines (SVG text has no innerText), for the nodes a selector finds. */
+const nodes = (page: Page, selector: string) =>
+  page.locator(`#picture ${selector}`).evaluateAll((found) => found.map((n) => [...n.querySelectorAll('text')].map((t) => t.textContent).join('\n')));
+
+describe('npm run view, in Chromium', () => {
+  it('hello while it runs: the queue and its consumer\'s connection by name, then its depth and rates moving', async (ctx) => {
+    if (!browser) return ctx.skip(NO_CHROMIUM);
+    const receiver = startApp('hello', 'receive', [], { ...vhost.env, RABBITMQ_CONNECTION_NAME: 'hello-receiver' });
+    await receiver.waitFor(/Waiting for messages/);
+    const { page, view, problems } = await open();
+    try {
+      await expect.poll(() => picture(page), { timeout: 15_000 }).toMatch(/hello\s+quorum · 0 message\(s\), 0 unacked/);
+      // The consumer, on its connection named by the program (RABBITMQ_CONNECTION_NAME).
+      await expect.poll(() => nodes(page, '.node.connection'), { timeout: 15_000 }).toEqual([expect.stringMatching(/^hello-receiver\nuser /)]);
+      const text = await picture(page);
+      expect(text).toContain('(default exchange)');
+      expect(text).toContain('key hello');
+      expect(text).toMatch(/prefetch ∞/); // it sets none: the broker sends as fast as it can
+      // A steady publisher: the broker's rates (refreshed every 5 s) reach the picture.
+      const channel = await (await vhost.connect()).createChannel();
+      const timer = setInterval(() => channel.sendToQueue('hello', Buffer.from('tick')), 20);
+      try {
+        await expect.poll(() => picture(page), { timeout: 20_000 }).toMatch(/hello\s+quorum[^\n]*\n\s*in [1-9][\d.]*\/s/);
+      } finally {
+        clearInterval(timer);
+      }
+      // The consumer gone, messages wait: the depth on the picture follows.
+      await receiver.stop();
+      for (let i = 0; i < 3; i++) channel.sendToQueue('hello', Buffer.from('waiting'));
+      await expect.poll(() => picture(page), { timeout: 20_000 }).toMatch(/hello\s+quorum · 3 message\(s\), 0 unacked/);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+      await view.close();
+    }
+  });
+
+  it('topic and headers exchanges: bindings with their keys and header arguments, one queue per receiver', async (ctx) => {
+    if (!browser) return ctx.skip(NO_CHROMIUM);
+    const topic = startApp('topic-logs', 'receive', ['*.orange.*', 'lazy.#'], vhost.env);
+    const headers = startApp('headers-logs', 'receive', ['all', 'level=error', 'source=db'], vhost.env);
+    await topic.waitFor(/Waiting for logs/);
+    await headers.waitFor(/Waiting for logs/);
+    const { page, view, problems } = await open();
+    try {
+      await expect.poll(() => picture(page), { timeout: 15_000 }).toContain('topic_logs');
+      const text = await picture(page);
+      expect(text).toContain('topic exchange');
+      expect(text).toContain('key *.orange.*');
+      expect(text).toContain('key lazy.#');
+      expect(text).toContain('headers_logs');
+      expect(text).toMatch(/x-match=all, level=error, source=db|level=error, source=db, x-match=all/);
+      const queues = await nodes(page, '.node.queue'); // the receivers' own server-named queues
+      expect(queues).toEqual([expect.stringMatching(/^amq\.gen-/), expect.stringMatching(/^amq\.gen-/)]);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+      await view.close();
+    }
+  });
+
+  it('names a client chose are text on the page, never markup: a queue <img src=x onerror=alert(1)> shows as those characters', async (ctx) => {
+    if (!browser) return ctx.skip(NO_CHROMIUM);
+    const connection = await vhost.connect();
+    const channel = await connection.createChannel();
+    const hostile = '<img src=x onerror=alert(1)>';
+    await channel.assertExchange('<b>exchange</b>', 'direct', { autoDelete: true });
+    await channel.assertQueue(hostile, { exclusive: true });
+    await channel.bindQueue(hostile, '<b>exchange</b>', '<script>alert(2)</script>');
+    const { page, view, problems } = await open();
+    try {
+      await expect.poll(() => picture(page), { timeout: 15_000 }).toContain(hostile);
+      const text = await picture(page);
+      expect(text).toContain('<b>exchange</b>');
+      expect(text).toContain('key <script>alert(2)</script>');
+      expect(await page.locator('#picture img, #picture script, #picture b').count()).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+      await view.close();
+    }
+  });
+
+  it('1,000 queues: the busiest 300 drawn with a note saying so, and the filter finds any other', async (ctx) => {
+    if (!browser) return ctx.skip(NO_CHROMIUM);
+    const channel = await (await vhost.connect()).createChannel();
+    const prefix = uniqueName('many');
+    for (let i = 0; i < 1000; i++) await channel.assertQueue(`${prefix}-${String(i).padStart(4, '0')}`, { exclusive: true });
+    const { page, view, problems } = await open();
+    try {
+      await expect.poll(() => page.locator('#status').innerText(), { timeout: 30_000 }).toMatch(/showing the 300 busiest of 1000 queues/);
+      const started = Date.now();
+      await page.fill('#filter', `${prefix}-0999`);
+      await expect.poll(() => picture(page), { timeout: 15_000 }).toContain(`${prefix}-0999`);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(await nodes(page, '.node.queue')).toEqual([expect.stringMatching(new RegExp(`^${prefix}-0999\\n`))]);
+      // The vhost list comes from the broker; this one is chosen.
+      expect(await page.locator('#vhost').inputValue()).toBe(vhost.name);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+      await view.close();
+    }
+  });
+
+  it('npm run demo -- --view: the page follows the tour, the step being run highlighted', async (ctx) => {
+    if (!browser) return ctx.skip(NO_CHROMIUM);
+    const tour = startApp('demo', 'tour', ['--view'], { ...vhost.env, RABBITMQ_MANAGEMENT_URL: management().target.url });
+    await tour.waitFor(/^View: http:\/\/127\.0\.0\.1:\d+\/\?vhost=demo-/, 1, 30_000);
+    const url = /^View: (\S+)/.exec(tour.stdout.find((l) => l.startsWith('View: '))!)![1]!;
+    const page = await browser.newPage();
+    try {
+      await page.goto(url);
+      const highlighted = () => nodes(page, '.node.step');
+      await expect.poll(() => page.locator('#step').innerText(), { timeout: 30_000 }).toBe('demo step: hello');
+      await expect.poll(highlighted, { timeout: 15_000 }).toEqual([expect.stringMatching(/^hello\b/)]);
+      await expect.poll(() => page.locator('#step').innerText(), { timeout: 30_000 }).toBe('demo step: task-queue');
+      await expect.poll(async () => (await highlighted()).map((t) => t.split('\n')[0]).sort(), { timeout: 15_000 }).toEqual(['task_queue', 'task_queue.dead']);
+    } finally {
+      await page.close();
+      await tour.stop('SIGINT');
+      // The tour's own vhost, left behind when it is stopped mid-way.
+      await management().deleteVhost(decodeURIComponent(new URL(url).searchParams.get('vhost')!)).catch(() => undefined);
+    }
+  }, 120_000);
+
+  it('the server answers only on loopback and only for its own host name (no DNS rebinding); the password stays in it', async () => {
+    // A user of its own, with a password to look for in everything the server sends.
+    const api = management();
+    const user = uniqueName('viewer');
+    const password = `pw-${randomBytes(12).toString('hex')}`;
+    await api.createUser(user, password, 'monitoring');
+    await api.setPermissions(vhost.name, user);
+    const view = await startView({ api: new Management({ ...api.target, username: user, password }), vhost: vhost.name });
+    try {
+      const url = new URL(view.url);
+      expect(url.hostname).toBe('127.0.0.1');
+      const answers = await Promise.all(['/', '/view.js', '/api/vhosts', `/api/topology?vhost=${encodeURIComponent(vhost.name)}`]
+        .map(async (path) => (await fetch(new URL(path, url))).text()));
+      expect(answers[3]).toContain('"queues"');
+      for (const answer of answers) expect(answer).not.toContain(password);
+      const rebound = await new Promise<number>((resolve, reject) => {
+        request(url, { headers: { host: 'evil.example:80' } }, (res) => resolve(res.statusCode ?? 0)).on('error', reject).end();
+      });
+      expect(rebound).toBe(421);
+    } finally {
+      await view.close();
+      await api.deleteUser(user);
+    }
+  });
+});
