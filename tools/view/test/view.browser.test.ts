@@ -8,7 +8,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { management, startApp, uniqueName, useVhost } from '@rabbit-tutorials/testing';
 import { Management } from '@rabbit-tutorials/management';
-import { type RunningView, startView } from '@rabbit-tutorials/view';
+import { startView } from '@rabbit-tutorials/view';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const NO_CHROMIUM = 'no Chromium at /usr/bin/chromium (apt-get install chromium): the browser tests need it';
@@ -22,8 +22,8 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** The view of this test's vhost, open in a new page; fails the test on any page error or dialog. */
-async function open(): Promise<{ page: Page; view: RunningView; problems: string[] }> {
+/** Runs `body` on the view of this test's vhost, open in a new page; fails on any page error or dialog. */
+async function onView(body: (page: Page) => Promise<void>): Promise<void> {
   const view = await startView({ api: management(), vhost: vhost.name });
   const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
   const problems: string[] = [];
@@ -32,8 +32,14 @@ async function open(): Promise<{ page: Page; view: RunningView; problems: string
     problems.push(`dialog: ${dialog.message()}`);
     void dialog.dismiss();
   });
-  await page.goto(view.url);
-  return { page, view, problems };
+  try {
+    await page.goto(view.url);
+    await body(page);
+    expect(problems).toEqual([]);
+  } finally {
+    await page.close();
+    await view.close();
+  }
 }
 const picture = (page: Page) => page.locator('#picture').innerText();
 /** Each drawn node's lines (SVG text has no innerText), for the nodes a selector finds. */
@@ -45,8 +51,7 @@ describe('npm run view, in Chromium', () => {
     if (!browser) return ctx.skip(NO_CHROMIUM);
     const receiver = startApp('hello', 'receive', [], { ...vhost.env, RABBITMQ_CONNECTION_NAME: 'hello-receiver' });
     await receiver.waitFor(/Waiting for messages/);
-    const { page, view, problems } = await open();
-    try {
+    await onView(async (page) => {
       await expect.poll(() => picture(page), { timeout: 15_000 }).toMatch(/hello\s+quorum · 0 message\(s\), 0 unacked/);
       // The consumer, on its connection named by the program (RABBITMQ_CONNECTION_NAME).
       await expect.poll(() => nodes(page, '.node.connection'), { timeout: 15_000 }).toEqual([expect.stringMatching(/^hello-receiver\nuser /)]);
@@ -66,11 +71,7 @@ describe('npm run view, in Chromium', () => {
       await receiver.stop();
       for (let i = 0; i < 3; i++) channel.sendToQueue('hello', Buffer.from('waiting'));
       await expect.poll(() => picture(page), { timeout: 20_000 }).toMatch(/hello\s+quorum · 3 message\(s\), 0 unacked/);
-      expect(problems).toEqual([]);
-    } finally {
-      await page.close();
-      await view.close();
-    }
+    });
   });
 
   it('topic and headers exchanges: bindings with their keys and header arguments, one queue per receiver', async (ctx) => {
@@ -79,8 +80,7 @@ describe('npm run view, in Chromium', () => {
     const headers = startApp('headers-logs', 'receive', ['all', 'level=error', 'source=db'], vhost.env);
     await topic.waitFor(/Waiting for logs/);
     await headers.waitFor(/Waiting for logs/);
-    const { page, view, problems } = await open();
-    try {
+    await onView(async (page) => {
       await expect.poll(() => picture(page), { timeout: 15_000 }).toContain('topic_logs');
       const text = await picture(page);
       expect(text).toContain('topic exchange');
@@ -90,11 +90,7 @@ describe('npm run view, in Chromium', () => {
       expect(text).toMatch(/x-match=all, level=error, source=db|level=error, source=db, x-match=all/);
       const queues = await nodes(page, '.node.queue'); // the receivers' own server-named queues
       expect(queues).toEqual([expect.stringMatching(/^amq\.gen-/), expect.stringMatching(/^amq\.gen-/)]);
-      expect(problems).toEqual([]);
-    } finally {
-      await page.close();
-      await view.close();
-    }
+    });
   });
 
   it('names a client chose are text on the page, never markup: a queue <img src=x onerror=alert(1)> shows as those characters', async (ctx) => {
@@ -105,18 +101,13 @@ describe('npm run view, in Chromium', () => {
     await channel.assertExchange('<b>exchange</b>', 'direct', { autoDelete: true });
     await channel.assertQueue(hostile, { exclusive: true });
     await channel.bindQueue(hostile, '<b>exchange</b>', '<script>alert(2)</script>');
-    const { page, view, problems } = await open();
-    try {
+    await onView(async (page) => {
       await expect.poll(() => picture(page), { timeout: 15_000 }).toContain(hostile);
       const text = await picture(page);
       expect(text).toContain('<b>exchange</b>');
       expect(text).toContain('key <script>alert(2)</script>');
       expect(await page.locator('#picture img, #picture script, #picture b').count()).toBe(0);
-      expect(problems).toEqual([]);
-    } finally {
-      await page.close();
-      await view.close();
-    }
+    });
   });
 
   it('1,000 queues: the busiest 300 drawn with a note saying so, and the filter finds any other', async (ctx) => {
@@ -124,8 +115,7 @@ describe('npm run view, in Chromium', () => {
     const channel = await (await vhost.connect()).createChannel();
     const prefix = uniqueName('many');
     for (let i = 0; i < 1000; i++) await channel.assertQueue(`${prefix}-${String(i).padStart(4, '0')}`, { exclusive: true });
-    const { page, view, problems } = await open();
-    try {
+    await onView(async (page) => {
       await expect.poll(() => page.locator('#status').innerText(), { timeout: 30_000 }).toMatch(/showing the 300 busiest of 1000 queues/);
       const started = Date.now();
       await page.fill('#filter', `${prefix}-0999`);
@@ -134,11 +124,7 @@ describe('npm run view, in Chromium', () => {
       expect(await nodes(page, '.node.queue')).toEqual([expect.stringMatching(new RegExp(`^${prefix}-0999\\n`))]);
       // The vhost list comes from the broker; this one is chosen.
       expect(await page.locator('#vhost').inputValue()).toBe(vhost.name);
-      expect(problems).toEqual([]);
-    } finally {
-      await page.close();
-      await view.close();
-    }
+    });
   });
 
   it('npm run demo -- --view: the page follows the tour, the step being run highlighted', async (ctx) => {
