@@ -2,7 +2,7 @@
 // header arguments), queues (type, depth), consumers (prefetch), connections by name, and message
 // rates, redrawn every 1.5 s. Same configuration as the apps (RABBITMQ_*, RABBITMQ_MANAGEMENT_URL).
 import { parseArgs } from 'node:util';
-import { intOption, isLoopback, loadConfig, log, main, untilShutdown } from '@rabbit-tutorials/connection';
+import { intOption, isLoopback, loadConfig, log, main, printable, untilShutdown } from '@rabbit-tutorials/connection';
 import { Management, managementFromEnv } from '@rabbit-tutorials/management';
 import { checkPage, startView } from './server.js';
 
@@ -13,10 +13,17 @@ main('view [--vhost NAME] [--port N] [--host ADDRESS]   (default: the apps\' vho
   const vhost = values.vhost ?? loadConfig().vhost;
   checkPage();
   const api = new Management(managementFromEnv());
-  await api.overview(); // the management API answers (one line if not), before a page shows nothing
+  // The management API answers (one line if not), before a page shows nothing; and whether it shows everything:
+  // without the monitoring (or administrator) tag, a user sees only its own connections and consumers.
+  const me = await api.request<{ name: string; tags: string[] | string }>('GET', '/whoami');
+  const tags = Array.isArray(me.tags) ? me.tags : me.tags.split(',');
+  if (!tags.some((tag) => tag === 'monitoring' || tag === 'administrator')) {
+    log(`user "${printable(me.name, 60)}" has no monitoring tag: the picture shows its own connections and consumers only (compose: RABBITMQ_USER=inspect)`);
+  }
   if (!isLoopback(host)) log(`listening on ${host}: whoever reaches it sees this broker's topology (not its credentials)`);
   const view = await startView({ api, vhost, host, port });
+  const shutdown = untilShutdown(); // Ctrl+C is caught before the address is printed: whoever reads it may stop it at once
   console.log(`View: ${view.url}   (Ctrl+C stops it)`);
-  await untilShutdown();
+  await shutdown;
   await view.close();
 });

@@ -1,7 +1,7 @@
 // npm run view as a program (no browser): it starts on loopback and serves the topology, bad arguments
 // and an unreachable management API are one line each.
 import { describe, expect, it } from 'vitest';
-import { broker, freePort, runApp, startApp, useVhost } from '@rabbit-tutorials/testing';
+import { broker, envFor, freePort, management, runApp, startApp, uniqueName, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
 
@@ -18,6 +18,23 @@ describe('npm run view', () => {
     expect(topology.queues).toEqual([]);
     expect(topology.exchanges.map((e) => e.name)).toContain('');
     expect((await view.stop('SIGINT')).code).toBe(0);
+  });
+
+  it('says in one line when its user cannot see every connection (no monitoring tag)', async () => {
+    const api = management();
+    const user = uniqueName('viewer');
+    await api.createUser(user, 'viewer-password', 'management');
+    await api.setPermissions(vhost.name, user);
+    try {
+      const env = { ...envFor(vhost.name, { username: user, password: 'viewer-password' }), RABBITMQ_MANAGEMENT_URL: broker().managementUrl };
+      const view = startApp('view', 'view', ['--port', '0'], env);
+      await view.waitFor(/^View: /);
+      expect(view.stderr).toContain(`[rabbitmq] user "${user}" has no monitoring tag: the picture shows its own connections and consumers only (compose: RABBITMQ_USER=inspect)`);
+      const end = await view.stop('SIGINT');
+      expect(end, view.stderr.join('\n')).toEqual({ code: 0, signal: null });
+    } finally {
+      await api.deleteUser(user);
+    }
   });
 
   it('a bad port is a usage line (exit 2); a management API that does not answer is one line (exit 1)', async () => {
