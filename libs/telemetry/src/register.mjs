@@ -41,9 +41,9 @@ if (tracing) {
     process.stderr.write(`[telemetry] warning: cannot export traces to ${exportEndpoint(process.env)} (${why}); the program goes on without them\n`);
   };
   core.setGlobalErrorHandler(warn);
-  // OpenTelemetry's amqplib instrumentation, attributes only on the spans that are recorded.
-  const { AmqplibSpans } = await import('./amqplib-spans.mjs');
-  const sdk = new NodeSDK({ instrumentations: [new AmqplibSpans()] });
+  // OpenTelemetry's amqplib instrumentation, cheap for the messages it does not record.
+  const { AmqplibSpans, followsParent } = await import('./amqplib-spans.mjs');
+  const sdk = new NodeSDK({ instrumentations: [new AmqplibSpans({ parentBased: followsParent(process.env) })] });
   sdk.start();
   // Short programs (a send) end as soon as their work is done: export what is buffered first.
   process.once('beforeExit', () => void sdk.shutdown().catch(warn));

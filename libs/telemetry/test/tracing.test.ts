@@ -1,10 +1,14 @@
 // Tracing across processes: the programs export their spans (OTLP over HTTP, JSON) to a collector in
 // this test, which proves one trace from producer to consumer, and from RPC client to server and back.
+import { execFile } from 'node:child_process';
 import { type Server, createServer } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startApp, runApp, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
+const execNode = promisify(execFile);
 
 interface Span { service: string; traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes: Record<string, unknown> }
 const spans: Span[] = [];
@@ -82,6 +86,60 @@ describe('tracing (OpenTelemetry, amqplib instrumentation)', () => {
     expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
     // A recorded span is exported before the program exits (register.mjs flushes on beforeExit).
     expect(spans.filter((s) => s.service === service)).toEqual([]);
+  });
+
+  it('parent-based sampling: a request whose trace was left out is served without a span, and the reply goes on in its trace, flag 00', async () => {
+    const service = `server-parent-based-${vhost.name}`;
+    const server = startApp('rpc-fib', 'server', [], { ...traced(service), OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' });
+    await server.waitFor(/Awaiting RPC requests/);
+    const channel = await (await vhost.connect()).createChannel();
+    const { queue: replyTo } = await channel.assertQueue('', { exclusive: true });
+    const hex = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join('');
+    /** One request carrying a trace context of the test's own; the reply's trace header. */
+    const call = async (traceId: string, spanId: string, flags: string) => {
+      channel.sendToQueue('rpc_queue', Buffer.from('10'), { correlationId: traceId, replyTo, headers: { traceparent: `00-${traceId}-${spanId}-${flags}` } });
+      let reply: string | undefined;
+      await eventually(async () => {
+        const message = await channel.get(replyTo, { noAck: true });
+        if (message) reply = String(message.properties.headers?.traceparent);
+        return message !== false;
+      }, 10_000, 'the reply');
+      return reply!;
+    };
+    const [leftOut, recorded] = [hex(32), hex(32)];
+    expect(await call(leftOut, hex(16), '00')).toMatch(new RegExp(`^00-${leftOut}-[0-9a-f]{16}-00$`));
+    const parent = hex(16);
+    const reply = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(await call(recorded, parent, '01'));
+    expect(reply?.[1]).toBe(recorded);
+    // The recorded request: the server's span is a child of the test's, and the reply's parent is its publish span.
+    await eventually(async () => spans.filter((s) => s.service === service && s.traceId === recorded).length === 2, 15_000, 'the recorded request\'s two spans');
+    const served = spans.find((s) => s.service === service && s.traceId === recorded && s.kind === CONSUMER)!;
+    expect(served.parentSpanId).toBe(parent);
+    expect(spans.find((s) => s.service === service && s.traceId === recorded && s.kind === PRODUCER)?.spanId).toBe(reply![2]);
+    // Exported in order: nothing was recorded for the request that came first.
+    expect(spans.filter((s) => s.traceId === leftOut)).toEqual([]);
+  });
+
+  it('a publish without headers of its own gets the trace header; the caller\'s options are left as they were', async () => {
+    for (const sampler of [{ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }, {}]) {
+      const service = `publish-options-${Object.keys(sampler).length}-${vhost.name}`;
+      // Not spawnSync: the collector in this process must answer the program's export.
+      const { stdout } = await execNode(process.execPath, [join(import.meta.dirname, 'fixtures/publish-options.mjs')],
+        { env: { ...process.env, ...traced(service), ...sampler }, timeout: 30_000 });
+      const { messages, options, own } = JSON.parse(stdout);
+      const flags = Object.keys(sampler).length > 0 ? '00' : '01';
+      expect(messages.map((m: { body: string }) => m.body)).toEqual(['a', 'b', 'c', 'd']);
+      const traceIds = messages.map((m: { headers: Record<string, string> }) => new RegExp(`^00-([0-9a-f]{32})-[0-9a-f]{16}-${flags}$`).exec(String(m.headers.traceparent))?.[1]);
+      expect(new Set(traceIds).size, JSON.stringify(messages)).toBe(4); // four publishes, four traces
+      expect(messages.map((m: { headers: Record<string, string> }) => Object.keys(m.headers).sort())).toEqual([['traceparent'], ['traceparent'], ['level', 'traceparent'], ['traceparent']]);
+      expect(options).toEqual({ correlationId: 'reused' });
+      expect(own.headers.level).toBe('info');
+      if (flags === '01') {
+        await eventually(async () => traceIds.every((id: string) => spans.some((s) => s.service === service && s.kind === PRODUCER && s.traceId === id)), 15_000, 'four publish spans');
+      } else {
+        expect(spans.filter((s) => s.service === service)).toEqual([]);
+      }
+    }
   });
 
   it('emit → every receiver: each receiver\'s span is a child of the one publish span', async () => {
