@@ -11,8 +11,8 @@
 //   each publish, not a new one: amqplib makes the headers the prototype of an object of its own, and a
 //   new object as a prototype costs V8 ~3 µs per message. amqplib encodes it before publish returns.
 // The publish, confirm and consume patches below replace the instrumentation's (@opentelemetry/
-// instrumentation-amqplib 0.70.0, Apache-2.0; its publish hooks are not used here); the rest of it (acks,
-// channel close, the connection's attributes) is used as it is.
+// instrumentation-amqplib 0.70.0, Apache-2.0; its publish and consume hooks are not used); the rest
+// of it (acks, channel close, the connection's attributes) is used as it is.
 import { createRequire } from 'node:module';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, propagation, trace } from '@opentelemetry/api';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
