@@ -20,7 +20,6 @@ import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 const require = createRequire(import.meta.url);
 const build = (file) => require(`@opentelemetry/instrumentation-amqplib/build/src/${file}`);
 const { CHANNEL_CONSUME_TIMEOUT_TIMER, CHANNEL_SPANS_NOT_ENDED, CONNECTION_ATTRIBUTES, MESSAGE_STORED_SPAN, normalizeExchange } = build('utils.js');
-const { EndOperation } = build('types.js');
 /** The instrumentation's clock: [seconds, nanoseconds] since the epoch. */
 const hrTime = () => {
   const ms = performance.timeOrigin + performance.now();
@@ -169,10 +168,7 @@ export class AmqplibSpans extends AmqplibInstrumentation {
           }
         }
         context.with(trace.setSpan(parentContext ?? ROOT_CONTEXT, span), () => onMessage.call(this, msg));
-        if (recorded && options?.noAck) {
-          self.callConsumeEndHook(span, msg, false, EndOperation.AutoAck);
-          span.end();
-        }
+        if (recorded && options?.noAck) span.end(); // auto ack: handled once the handler returns
       };
       arguments[1] = patchedOnMessage;
       return original.apply(this, arguments);
