@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type AppProcess, NO_PIKA, eventually, pikaPython, publishConfirmed, queueDepth, runApp, startApp, startPika, useVhost } from '@rabbit-tutorials/testing';
+import { NO_PIKA, eventually, pikaPython, publishConfirmed, queueDepth, runApp, startApp, startPika, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
 const worker = (args: string[] = []) => startApp('retry', 'worker', args, vhost.env);
@@ -13,17 +13,6 @@ const send = (...args: string[]) => runApp('retry', 'send', args, vhost.env);
 const storeFile = () => join(mkdtempSync(join(tmpdir(), 'retry-')), 'handled.log');
 /** The ids in a store file, one per line handled. */
 const storeIds = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => line.split('\t')[0]!) : []);
-/** When each stderr line of a program arrived here (read straight off its pipe, not when a test step gets to it). */
-function arrivals(proc: AppProcess): { at: number; line: string }[] {
-  const seen: { at: number; line: string }[] = [];
-  let partial = '';
-  proc.child.stderr!.on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop()!;
-    for (const line of parts) seen.push({ at: Date.now(), line });
-  });
-  return seen;
-}
 const QUEUES = ['retry.work', 'retry.wait.1s', 'retry.work.after-1s', 'retry.wait.5s', 'retry.work.after-5s', 'retry.wait.30s', 'retry.work.after-30s', 'retry.parked'];
 const depths = async () => {
   const connection = await vhost.connect();
@@ -33,14 +22,14 @@ const depths = async () => {
 describe('retry: delayed retry with backoff, parking lot, idempotent worker', () => {
   it('retries after 1 s, 5 s and 30 s, then parks with the reason; requeue-parked lists it and sends it back, and it is done once', async () => {
     const failing = worker(['--fail-rate', '1']);
-    const lines = arrivals(failing);
     await failing.waitFor(/Waiting for messages/);
     const sent = await send('charge card 42');
     expect(sent.code, sent.stderr).toBe(0);
     const id = /\(id ([0-9a-f-]{36})\)/.exec(sent.stdout)![1]!;
     await failing.waitFor(new RegExp(`parked ${id} in 'retry.parked': failed 4 times; the last: the service it needs is unavailable \\(simulated\\)$`), 1, 60_000);
-    // Each retry must come no earlier than its delay, and no later than a second after it.
-    const at = (pattern: RegExp) => lines.find((l) => pattern.test(l.line))!.at;
+    // Each retry must come no earlier than its delay, and no later than a second after it (the times the
+    // worker's lines came off its pipe, not when a test step gets to them).
+    const at = (pattern: RegExp) => failing.arrivedAt(pattern)!;
     const failedAt = [1, 2, 3].map((n) => at(new RegExp(`attempt ${n} for ${id} failed \\(the service it needs is unavailable \\(simulated\\)\\); next in ${[1, 5, 30][n - 1]} s$`)));
     const gaps = [failedAt[1]! - failedAt[0]!, failedAt[2]! - failedAt[1]!, at(/parked /) - failedAt[2]!];
     [1000, 5000, 30_000].forEach((delay, i) => {

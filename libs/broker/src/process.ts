@@ -21,6 +21,8 @@ export class AppProcess {
   readonly stderr: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private waiters: { pattern: RegExp; count: number; resolve: () => void }[] = [];
+  /** When each line came (Date.now()), in the order of the lines of both streams. */
+  private arrivals: { at: number; line: string }[] = [];
 
   constructor(readonly child: ChildProcess, readonly label: string) {
     const collect = (stream: NodeJS.ReadableStream | null, lines: string[]) => {
@@ -30,12 +32,19 @@ export class AppProcess {
         const parts = (partial + chunk).split('\n');
         partial = parts.pop()!;
         lines.push(...parts);
+        const at = Date.now();
+        for (const line of parts) this.arrivals.push({ at, line });
         this.check();
       });
     };
     collect(child.stdout, this.stdout);
     collect(child.stderr, this.stderr);
     this.exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** When the first output line (stdout or stderr) matching a pattern came, as Date.now(); undefined if none has. */
+  arrivedAt(pattern: RegExp): number | undefined {
+    return this.arrivals.find(({ line }) => pattern.test(line))?.at;
   }
 
   /** Lines of stdout matching a pattern. */
