@@ -84,15 +84,15 @@ export async function topology(api: Management, vhost: string) {
 export async function startView({ api, vhost, host = '127.0.0.1', port = 0 }: ViewOptions): Promise<RunningView> {
   let step: Step | undefined;
   let origin = '';
+  // On loopback, only this server's own names: a page on another site cannot read the broker through a
+  // rebound DNS name. (Listening elsewhere was asked for: any name that reaches it.)
+  let ownHosts: string[] | undefined;
   const send = (res: ServerResponse, status: number, type: string, body: string) =>
     void res.writeHead(status, { 'content-type': type, ...HEADERS }).end(body);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', origin);
-    // On loopback, only this server's own name: a page on another site cannot read the broker through a
-    // rebound DNS name. (Listening elsewhere was asked for: any name that reaches it.)
-    const own = [new URL(origin).host, `localhost:${new URL(origin).port}`];
-    if (isLoopback(host) && !own.includes(req.headers.host ?? '')) return send(res, 421, 'text/plain', 'wrong host\n');
+    if (ownHosts && !ownHosts.includes(req.headers.host ?? '')) return send(res, 421, 'text/plain', 'wrong host\n');
     if (req.method !== 'GET') return send(res, 405, 'text/plain', 'GET only\n');
     const file = FILES[url.pathname];
     if (file) {
@@ -119,6 +119,7 @@ export async function startView({ api, vhost, host = '127.0.0.1', port = 0 }: Vi
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, () => resolve()));
   const bound = server.address() as { port: number };
   origin = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+  if (isLoopback(host)) ownHosts = [new URL(origin).host, `localhost:${bound.port}`];
   return {
     url: `${origin}/?vhost=${enc(vhost)}`,
     setStep(next) {
