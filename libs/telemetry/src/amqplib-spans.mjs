@@ -52,8 +52,9 @@ export class AmqplibSpans extends AmqplibInstrumentation {
     return spanContext !== undefined && (spanContext.traceFlags & TraceFlags.SAMPLED) === 0;
   }
 
-  /** A publish span, with its attributes if it is recorded. */
-  startPublishSpan(exchange, routingKey, channel, options) {
+  /** A publish span, with its attributes if it is recorded; none in a context that was left out. */
+  startPublishSpan(active, exchange, routingKey, channel, options) {
+    if (this.leftOut(active)) return undefined;
     const span = this.tracer.startSpan(`publish ${normalizeExchange(exchange)}`, { kind: SpanKind.PRODUCER });
     if (span.isRecording()) {
       span.setAttributes(channel.connection[CONNECTION_ATTRIBUTES]);
@@ -91,7 +92,7 @@ export class AmqplibSpans extends AmqplibInstrumentation {
     return function publish(exchange, routingKey, content, options) {
       if (confirming) return original.apply(this, arguments);
       const active = context.active();
-      const span = self.leftOut(active) ? undefined : self.startPublishSpan(exchange, routingKey, this, options);
+      const span = self.startPublishSpan(active, exchange, routingKey, this, options);
       // Recorded or not, the context goes with the message: the consumer then follows the same decision.
       const sent = self.publishWithTraceHeader(span ? trace.setSpan(active, span) : active, options,
         (withHeader) => original.call(this, exchange, routingKey, content, withHeader));
@@ -104,7 +105,7 @@ export class AmqplibSpans extends AmqplibInstrumentation {
     const self = this;
     return function confirmedPublish(exchange, routingKey, content, options, callback) {
       const active = context.active();
-      const span = self.leftOut(active) ? undefined : self.startPublishSpan(exchange, routingKey, this, options);
+      const span = self.startPublishSpan(active, exchange, routingKey, this, options);
       const spanContext = span ? trace.setSpan(active, span) : active;
       // The span ends with the broker's confirm; the callback runs in its context.
       const onConfirm = !span?.isRecording() ? callback : function (err, ok) {
