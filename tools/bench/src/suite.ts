@@ -230,9 +230,11 @@ main('bench', async () => {
       ['off', {}], ['metrics (METRICS_PORT)', { ...preload, METRICS_PORT: '0' }, 0.95],
       ['tracing, every span exported', traced, 0.65], ['tracing, 1 trace in 10 recorded', sampled, 0.85],
     ];
+    // Five rounds, not three: the modes differ by less than one round's noise on a shared machine.
+    const TELEMETRY_ROUNDS = 5;
     try {
       const runs = new Map<string, { consume: number; calls: number; p50Ms: number }[]>(modes.map(([mode]) => [mode, []]));
-      for (let round = 0; round < ROUNDS; round++) {
+      for (let round = 0; round < TELEMETRY_ROUNDS; round++) {
         for (const [mode, extra] of modes) {
           const consume = await consumeRate(100, 30_000, extra)(true);
           const { perSecond, p50Ms } = await rpcMeasure(32, 15_000, extra)(true);
@@ -364,7 +366,7 @@ main('bench', async () => {
     'telemetry preload (docs/observability.md): off; counting for `/metrics` (`METRICS_PORT`); tracing with',
     'every span exported (`OTEL_TRACES_EXPORTER=otlp`, to a collector that discards them); tracing with one',
     'trace in ten recorded (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`).',
-    'Best of three alternating rounds (every mode once per round); "per round" is each round against that',
+    'Best of five alternating rounds (every mode once per round); "per round" is each round against that',
     'round\'s "off", the machine\'s noise.',
     '',
     '```',
