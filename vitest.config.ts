@@ -5,6 +5,9 @@ const shared = { testTimeout: 60_000, hookTimeout: 120_000 };
 // Test files mostly wait (for brokers, for the programs they start): at least three at a time, even on
 // two cores, where vitest's default (one fewer than the cores) would run them one by one.
 const maxWorkers = Math.max(3, availableParallelism() - 1);
+// The restart and cluster projects: every file starts at once and waits for its turn in its project
+// (libs/testing/src/alone.ts), so the two projects' files run side by side, one of each at a time.
+const waitingInLine = 16;
 
 export default defineConfig({
   test: {
@@ -39,7 +42,9 @@ export default defineConfig({
           // A broker restart and the reconnections around it take 30 to 60 s on a slow 2-core machine.
           testTimeout: 180_000,
           include: ['apps/*/test/**/*.restart.test.ts', 'libs/*/test/**/*.restart.test.ts', 'tools/*/test/**/*.restart.test.ts'],
-          fileParallelism: false,
+          // One file at a time (alone.ts), beside the cluster project's files.
+          setupFiles: ['libs/testing/src/alone.ts'],
+          maxWorkers: waitingInLine,
           sequence: { groupOrder: 1 },
         },
       },
@@ -53,7 +58,8 @@ export default defineConfig({
           globalSetup: ['libs/testing/src/cluster-setup.ts'],
           testTimeout: 180_000,
           include: ['apps/*/test/**/*.cluster.test.ts', 'libs/*/test/**/*.cluster.test.ts', 'tools/*/test/**/*.cluster.test.ts', 'infra/test/**/*.cluster.test.ts'],
-          fileParallelism: false,
+          setupFiles: ['libs/testing/src/alone.ts'],
+          maxWorkers: waitingInLine,
           sequence: { groupOrder: 1 },
         },
       },
