@@ -4,6 +4,6 @@ export { startLikeImage } from './image-node.js';
 export { listeners } from './listeners.js';
 export { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, launchLocalBroker, type LocalBrokerSpec, rabbitmqctl, startLocalBroker, stopLocalBroker } from './local-broker.js';
 export { freePort } from './ports.js';
-export { AppProcess, ROOT, spawnApp } from './process.js';
+export { AppProcess, ROOT, alive, spawnApp } from './process.js';
 export { destroyLocalCluster, launchLocalCluster, type LocalClusterSpec } from './local-cluster.js';
 export { type ClusterInfo, type ClusterNode, freezeNode, killNode, managementOf, nodeRunning, nodesUrl, resolveCluster, restartNode, startNode, thawNode, waitForMembers } from './cluster.js';

@@ -6,6 +6,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { alive } from '@rabbit-tutorials/broker';
 import { broker } from './index.js';
 
 let held: string | undefined;
@@ -27,15 +28,6 @@ beforeAll(async ({}, suite) => {
     else await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }, 30 * 60_000); // as long as the other files of the project take
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 afterAll(async () => {
   if (held) await rm(held, { recursive: true, force: true });
