@@ -93,6 +93,23 @@ describe('rpc-fib', () => {
     expect(client.ignoredReplies).toBeLessThanOrEqual(2);
   });
 
+  it('a call with a shorter timeout fails on its own deadline while a longer one goes on waiting', async () => {
+    const connection = await vhost.connect();
+    await (await connection.createChannel()).assertQueue('unserved', { durable: false }); // no server consumes it
+    const client = await FibonacciClient.create(connection, { queue: 'unserved', timeoutMs: 60_000 });
+    const long = client.fib(5).catch((e: unknown) => e);
+    const started = performance.now();
+    const err = await client.fib(6, { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RpcTimeoutError);
+    expect((err as Error).message).toBe("no reply from 'unserved' within 300 ms: is a server running?");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    const late = await client.fib(7, { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(RpcTimeoutError);
+    await client.close(); // the 60 s call was still waiting: it fails now
+    expect(await long).toMatchObject({ message: 'the RPC client was closed' });
+  });
+
   it('the server restarting while a client waits: the queued request is answered by the new server', async () => {
     const first = await server();
     await first.stop();
