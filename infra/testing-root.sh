@@ -11,13 +11,12 @@
 #
 # RT_TESTING_ROOT: where the root is (default /var/cache/rabbit-tutorials/forky); RT_DEBIAN_MIRROR: the
 # Debian mirror (default http://deb.debian.org/debian). The root's programs share the host's network:
-# their brokers listen on loopback, on free ports, with an epmd of their own (port RT_EPMD_PORT, default
-# 4370), so the host's own RabbitMQ is neither used nor disturbed.
+# their brokers listen on loopback, on free ports, with an epmd of each command's own (the first free port
+# from 4370, or RT_EPMD_PORT), so the host's own RabbitMQ is neither used nor disturbed.
 set -euo pipefail
 
 ROOT=${RT_TESTING_ROOT:-/var/cache/rabbit-tutorials/forky}
 MIRROR=${RT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-EPMD_PORT=${RT_EPMD_PORT:-4370}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 # What the suite uses: the broker, Node, certificates for the TLS tests, pika for the interoperability
 # tests, HAProxy for the cluster's load balancer, Chromium for the view's browser tests (and dbus-x11: debootstrap
@@ -54,8 +53,13 @@ create() {
 # Runs "$@" in /repo inside the root, in new mount and PID namespaces.
 enter() {
   [ -f "$ROOT/$STAMP" ] || die "no testing root at $ROOT: run infra/testing-root.sh create first"
-  if (exec 3<>"/dev/tcp/127.0.0.1/$EPMD_PORT") 2>/dev/null; then
-    die "port $EPMD_PORT (the root's epmd) is taken: set RT_EPMD_PORT to a free port"
+  # An epmd of this command's own: the first free port from 4370 (another command in the root has its own).
+  local epmd=${RT_EPMD_PORT:-}
+  if [ -z "$epmd" ]; then
+    for epmd in $(seq 4370 4399) ''; do (exec 3<>"/dev/tcp/127.0.0.1/$epmd") 2>/dev/null || break; done
+    [ -n "$epmd" ] || die "no free port for the root's epmd in 4370-4399: set RT_EPMD_PORT to one"
+  elif (exec 3<>"/dev/tcp/127.0.0.1/$epmd") 2>/dev/null; then
+    die "port $epmd (RT_EPMD_PORT, for the root's epmd) is taken"
   fi
   cp /etc/hosts "$ROOT/etc/hosts"
   cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
@@ -65,7 +69,7 @@ enter() {
   # unshare: PID 1 of the new namespace is the bash below; when it exits, the kernel ends every process
   # left in the namespace (detached broker nodes, epmd), and the mounts go with the namespace.
   unshare --mount --pid --fork --kill-child --propagation private \
-    env ROOT="$ROOT" REPO="$REPO" EPMD_PORT="$EPMD_PORT" bash -c '
+    env ROOT="$ROOT" REPO="$REPO" EPMD_PORT="$epmd" bash -c '
       set -e
       mount -t proc proc "$ROOT/proc"
       mount --rbind /dev "$ROOT/dev"

@@ -22,7 +22,7 @@ main('receive', async () => {
       channel = await connection.createChannel();
       await channel.assertQueue(QUEUE, queueOptions);
       ({ consumerTag } = await channel.consume(QUEUE, (message) => {
-        if (!message) return stop(`the broker cancelled the consumer of '${QUEUE}' (was the queue deleted?)`);
+        if (!message) return stop(`the broker cancelled the consumer of '${QUEUE}' (was the queue deleted? or, from RabbitMQ 4.3, a message held unacked past its consumer timeout)`);
         try {
           console.log(` [x] Received '${printable(utf8.decode(message.content))}'`); // escaped: the body is anyone's text
           channel.ack(message); // after the work: a crash before this line leaves the message in the queue

@@ -38,7 +38,7 @@ main('worker [--prefetch N] [--fail-rate 0..1] [--store FILE] [--crash-after-wor
       consumerTags = [];
       for (const [i, queue] of ATTEMPT_QUEUES.entries()) {
         const { consumerTag } = await channel.consume(queue, (message) => {
-          if (!message) return stop(`the broker cancelled the consumer of '${queue}' (was the queue deleted?)`);
+          if (!message) return stop(`the broker cancelled the consumer of '${queue}' (was the queue deleted? or, from RabbitMQ 4.3, a message held unacked past its consumer timeout)`);
           handle(channel, message, i === ATTEMPT_QUEUES.length - 1);
         });
         consumerTags.push(consumerTag);

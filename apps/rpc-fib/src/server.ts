@@ -30,7 +30,7 @@ main('server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quie
       await channel.assertQueue(queue, queueOptions);
       await channel.prefetch(prefetch);
       ({ consumerTag } = await channel.consume(queue, (request) => {
-        if (!request) return stop(`the broker cancelled the consumer of '${queue}' (was the queue deleted?)`);
+        if (!request) return stop(`the broker cancelled the consumer of '${queue}' (was the queue deleted? or, from RabbitMQ 4.3, a message held unacked past its consumer timeout)`);
         const { replyTo, correlationId } = request.properties;
         if (!replyTo) {
           log(`dropped a request without reply_to (correlation_id ${printable(String(correlationId ?? 'none'), 80)})`); // nobody to answer

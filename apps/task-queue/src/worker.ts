@@ -17,7 +17,9 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]   (a ta
   } });
   const prefetch = intOption('prefetch', values.prefetch, 1, 1, 65535);
   const dotMs = intOption('dot-ms', values['dot-ms'], 1000, 0, 3_600_000);
-  const maxDeliveries = intOption('max-deliveries', values['max-deliveries'], 5, 1, 1000);
+  // At most 20: from RabbitMQ 4.0 a quorum queue drops a message after 20 failed deliveries (its default
+  // delivery-limit) before the worker could set it aside.
+  const maxDeliveries = intOption('max-deliveries', values['max-deliveries'], 5, 1, 20);
   const config = loadConfig();
   // Durable quorum queues, as the official tutorial declares task_queue; RABBITMQ_QUEUE_TYPE=classic:
   // durable, no x-queue-type, as the classic tutorials did, to share it with their programs.
@@ -37,7 +39,7 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]   (a ta
       await channel.assertQueue(DEAD, queueOptions);
       await channel.prefetch(prefetch);
       ({ consumerTag } = await channel.consume(QUEUE, (message) => {
-        if (!message) return stop(`the broker cancelled the consumer of '${QUEUE}' (was the queue deleted?)`);
+        if (!message) return stop(`the broker cancelled the consumer of '${QUEUE}' (was the queue deleted? or, from RabbitMQ 4.3, a message held unacked past its consumer timeout)`);
         const work = handle(channel, message)
           // The channel went (connection lost): unacked, the task is delivered again.
           .catch((err) => log(`could not settle a task: ${describeError(err)}; the broker will deliver it again`))

@@ -14,9 +14,10 @@ main('unroutable', async () => {
     await channel.assertExchange(exchange, 'direct', { autoDelete: true });
     const returned = new Promise<never>((_, reject) => channel.once('return', (message) => reject(new Error(
       `the broker returned a message for '${message.fields.routingKey}': no queue is bound for it on '${exchange}' (it would have been dropped)`))));
+    const shown = reproduce(returned); // listening before the return can come (RabbitMQ 4 sends it apart from the confirm)
     channel.publish(exchange, 'nobody', Buffer.from('lost'), { mandatory: true });
     await channel.waitForConfirms(); // confirmed all the same: a confirm is not a delivery
-    await reproduce(returned);
+    await shown;
 
     const { queue } = await channel.assertQueue('', { exclusive: true });
     await channel.bindQueue(queue, exchange, 'nobody');

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { broker, cannotRestart, rabbitmqctl, restart, startApp, useVhost } from '@rabbit-tutorials/testing';
+import { broker, brokerAtLeast, cannotRestart, rabbitmqctl, restart, startApp, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
 
@@ -58,7 +58,10 @@ describe('troubleshooting cases that need the broker to fail', () => {
     await rabbitmqctl('eval', 'application:set_env(rabbit, consumer_timeout, 3000), application:set_env(rabbit, channel_tick_interval, 1000).');
     try {
       const consumer = startApp('troubleshoot', 'consumer-timeout', ['--timeout-ms', '3000'], vhost.env);
-      await consumer.waitFor(/^ \[!\] a delivery was not acked within the broker's consumer timeout \(3000 ms\): the broker closed the channel and delivers the message again; ack sooner, or raise consumer_timeout \(406 PRECONDITION_FAILED\)$/, 1, 90_000);
+      // RabbitMQ 4.3 cancels the consumer; before, the broker closed the channel.
+      await consumer.waitFor(await brokerAtLeast(4, 3)
+        ? /^ \[!\] the broker cancelled the consumer: a delivery was not acked within its consumer timeout \(3000 ms asked\); the message goes back to the queue; ack sooner, or raise consumer_timeout \(basic\.cancel\)$/
+        : /^ \[!\] a delivery was not acked within the broker's consumer timeout \(3000 ms\): the broker closed the channel and delivers the message again; ack sooner, or raise consumer_timeout \(406 PRECONDITION_FAILED\)$/, 1, 90_000);
       await consumer.waitFor(/^ \[✓\] fixed: acked in time: 'slow work' \(redelivered: true\)$/);
       expect((await consumer.exited).code).toBe(0);
     } finally {

@@ -150,10 +150,15 @@ export function brokerUrl(info: BrokerInfo, vhost: string, user?: { username: st
     `@${urlHost(info.hostname)}:${info.port}/${encodeURIComponent(vhost)}`;
 }
 
+/** Is a RabbitMQ version ("4.3.6") at least major.minor? */
+export function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const [hasMajor = 0, hasMinor = 0] = version.split('.').map(Number);
+  return hasMajor > major || (hasMajor === major && hasMinor >= minor);
+}
+
 /** Can rabbitmq-stream-js-client use a broker of this version? It speaks commands RabbitMQ added in 3.11. */
 export function servesStreamClient(version: string): boolean {
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  return major * 100 + minor >= 311;
+  return versionAtLeast(version, 3, 11);
 }
 
 /** rabbitmqctl on a broker the harness started (a local node, or in its container). */

@@ -6,7 +6,7 @@ import { freePort } from './ports.js';
 import { type Endpoint, waitUntilReady } from './ready.js';
 
 /** The image used when a Docker engine is available: the 4.x line the compose file runs. */
-export const RABBITMQ_IMAGE = 'rabbitmq:4.1-management';
+export const RABBITMQ_IMAGE = 'rabbitmq:4.3-management';
 
 /** Where the config and certificates go in the container (the image reads conf.d after its 10-defaults.conf). */
 export const CONTAINER_CONF = '/etc/rabbitmq/conf.d/90-tests.conf';

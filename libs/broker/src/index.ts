@@ -1,4 +1,4 @@
-export { type BrokerInfo, brokerUrl, brokerctl, resolveBroker, restartBroker, servesStreamClient, type StartedBroker } from './broker.js';
+export { type BrokerInfo, brokerUrl, brokerctl, resolveBroker, restartBroker, servesStreamClient, type StartedBroker, versionAtLeast } from './broker.js';
 export { composeV2, dockerAvailable, urlHost } from './docker-broker.js';
 export { startLikeImage } from './image-node.js';
 export { listeners } from './listeners.js';

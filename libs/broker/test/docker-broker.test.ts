@@ -112,10 +112,10 @@ describe('pulling the image', () => {
       finish();
       await pulled;
       expect(lines).toEqual([
-        expect.stringMatching(/^\[broker\] pulling rabbitmq:4\.1-management \(first run only/),
-        '[broker] still pulling rabbitmq:4.1-management (15 s)',
-        '[broker] still pulling rabbitmq:4.1-management (30 s)',
-        '[broker] pulled rabbitmq:4.1-management in 31 s',
+        expect.stringMatching(/^\[broker\] pulling rabbitmq:4\.3-management \(first run only/),
+        '[broker] still pulling rabbitmq:4.3-management (15 s)',
+        '[broker] still pulling rabbitmq:4.3-management (30 s)',
+        '[broker] pulled rabbitmq:4.3-management in 31 s',
       ]);
     } finally {
       vi.useRealTimers();

@@ -3,7 +3,7 @@ import { Management } from '@rabbit-tutorials/management';
 import type { ChannelModel } from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, inject } from 'vitest';
-import { type BrokerInfo, brokerUrl, brokerctl, resolveBroker, restartBroker, servesStreamClient, type StartedBroker } from '@rabbit-tutorials/broker';
+import { type BrokerInfo, brokerUrl, brokerctl, resolveBroker, restartBroker, servesStreamClient, type StartedBroker, versionAtLeast } from '@rabbit-tutorials/broker';
 
 export { AppProcess, ROOT, runApp, startApp, track } from './apps.js';
 export type { BrokerInfo } from '@rabbit-tutorials/broker';
@@ -41,9 +41,19 @@ export async function startDedicatedBroker(options: { failIfNoPeerCert?: boolean
   return resolveBroker({ ...options, preferLocal: kind === 'local' });
 }
 
+/** The run's broker's RabbitMQ version, e.g. "4.3.6". */
+export async function brokerVersion(): Promise<string> {
+  return (await management().overview()).rabbitmq_version;
+}
+
+/** Is the run's broker RabbitMQ major.minor or later? */
+export async function brokerAtLeast(major: number, minor: number): Promise<boolean> {
+  return versionAtLeast(await brokerVersion(), major, minor);
+}
+
 /** Why rabbitmq-stream-js-client cannot be used on the run's broker (it needs RabbitMQ 3.11), or undefined. */
 export async function noStreamClient(): Promise<string | undefined> {
-  const version = (await management().overview()).rabbitmq_version;
+  const version = await brokerVersion();
   return !servesStreamClient(version)
     ? `RabbitMQ ${version} is older than 3.11, which rabbitmq-stream-js-client needs (Debian 12 ships 3.10; the Docker broker is 4.x)` : undefined;
 }

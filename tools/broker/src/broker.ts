@@ -53,6 +53,8 @@ async function untilCtrlC(): Promise<void> {
     process.once('SIGTERM', resolve);
   });
   clearInterval(keepAlive);
+  // The clean-up runs to its end, however fast it is: a second Ctrl+C waits for it, up to the exit.
+  process.on('SIGINT', () => undefined).on('SIGTERM', () => undefined);
 }
 
 /** --nodes N: a cluster of private nodes, each on the next ports up; the same Ctrl+C clean-up. */
