@@ -19,7 +19,7 @@ describe.skipIf(Boolean(noCluster()))(`rpc-fib on a three-node cluster${noCluste
     await server.waitFor(/reconnected to /, 1, 60_000);
     const movedMs = Date.now() - killedAt;
     const { code } = await calls.exited;
-    expect(code).toBe(0);
+    expect(code, `client: ${calls.stderr.join('\n')}\nserver: ${server.stderr.join('\n')}`).toBe(0);
     // Every answer right: calls in flight at the kill were taken again by the reconnected server.
     const answers = calls.matching(/^ \[\.\] fib\(\d+\) = \d+$/);
     expect(answers).toHaveLength(ns.length);
