@@ -7,7 +7,7 @@
 //   infra/rabbitmq/definitions.local.json    definitions.json with each user's password hash
 // Usage: node infra/make-env.mjs [--out DIR]   (default: infra/, the folder of this script)
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,13 @@ const variable = (user) => `${user.toUpperCase().replace(/-/g, '_')}_PASSWORD`;
 
 // Keep the passwords of an earlier run, so running it again does not lock running services out.
 const envFile = join(out, '.env');
+// Never through a link: a link there could point the passwords at (or read them from) anybody's file.
+for (const file of [envFile, join(out, 'host.env'), join(out, 'rabbitmq/definitions.local.json')]) {
+  if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    process.stderr.write(`error: ${file} is a link: make-env.mjs writes only files of its own there; remove it and run again\n`);
+    process.exit(1);
+  }
+}
 const known = existsSync(envFile)
   ? Object.fromEntries(readFileSync(envFile, 'utf8').split('\n').filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
   : {};
@@ -44,11 +51,13 @@ const hash = (password) => {
 
 mkdirSync(join(out, 'rabbitmq'), { recursive: true });
 const lines = (entries) => `${entries.map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
-// The passwords are the user's alone: 0600 every time, also for a file that existed with looser modes
-// (writeFileSync's mode applies only to a file it creates), and before the passwords go in.
-const writePrivate = (file, text) => {
-  if (existsSync(file)) chmodSync(file, 0o600);
-  writeFileSync(file, text, { mode: 0o600 });
+// The passwords are the user's alone: each file is made anew beside its place, 0600 before the passwords go
+// in (whatever mode an older file had), and renamed over it.
+const writePrivate = (file, text, mode = 0o600) => {
+  const made = `${file}.${process.pid}.new`;
+  writeFileSync(made, text, { mode, flag: 'wx' });
+  chmodSync(made, mode); // exactly this mode, whatever the umask
+  renameSync(made, file);
 };
 writePrivate(envFile, '# Made by infra/make-env.mjs: the passwords of the compose users. Keep it private.\n' +
   lines([...definitions.users.map((u) => [variable(u.name), passwords[u.name]]), ['GRAFANA_ADMIN_PASSWORD', grafanaPassword], ['ERLANG_COOKIE', erlangCookie]]));
@@ -57,5 +66,5 @@ writePrivate(join(out, 'host.env'), '# Made by infra/make-env.mjs: the programs 
     ['RABBITMQ_PASSWORD', passwords.tutorials], ['RABBITMQ_MANAGEMENT_URL', 'http://localhost:15672']]));
 const withHashes = { ...definitions, users: definitions.users.map((u) => ({ ...u, password_hash: hash(passwords[u.name]), hashing_algorithm: 'rabbit_password_hashing_sha256' })) };
 // Read by the broker in its container (another uid): readable, like the other files it is given.
-writeFileSync(join(out, 'rabbitmq/definitions.local.json'), `${JSON.stringify(withHashes, null, 2)}\n`, { mode: 0o644 });
+writePrivate(join(out, 'rabbitmq/definitions.local.json'), `${JSON.stringify(withHashes, null, 2)}\n`, 0o644);
 console.log(`wrote ${envFile}, ${join(out, 'host.env')} and ${join(out, 'rabbitmq/definitions.local.json')}`);

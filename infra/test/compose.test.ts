@@ -2,7 +2,7 @@
 // users on a local node configured as the image would be) and, where Docker runs, brought up for real.
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -132,6 +132,14 @@ describe('infra/docker-compose.yml', () => {
     makeEnv(other);
     for (const file of ['.env', 'host.env']) expect(statSync(join(other, file)).mode & 0o777, file).toBe(0o600);
     expect(readEnv(join(other, '.env')).ADMIN_PASSWORD).not.toBe(secrets.ADMIN_PASSWORD);
+    // A link in place of .env is refused in one line, and its target is neither read nor written.
+    const target = join(other, 'target');
+    writeFileSync(target, 'ADMIN_PASSWORD=theirs\n');
+    rmSync(join(other, '.env'));
+    symlinkSync(target, join(other, '.env'));
+    const refused = spawnSync(process.execPath, [join(INFRA, 'make-env.mjs'), '--out', other], { encoding: 'utf8' });
+    expect({ status: refused.status, stderr: refused.stderr }).toEqual({ status: 1, stderr: `error: ${join(other, '.env')} is a link: make-env.mjs writes only files of its own there; remove it and run again\n` });
+    expect(readFileSync(target, 'utf8')).toBe('ADMIN_PASSWORD=theirs\n');
     rmSync(other, { recursive: true, force: true });
     for (const user of definitions.users) expect(passwordMatches(user.password_hash!, secrets[variable(user.name)]!), user.name).toBe(true);
   });

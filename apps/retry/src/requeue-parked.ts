@@ -3,7 +3,7 @@
 // Each is copied, confirmed, then acked: a crash in between leaves it in both queues, never in neither,
 // and the worker's idempotency makes the double harmless.
 import { parseArgs } from 'node:util';
-import { connect, loadConfig, main, printable } from '@rabbit-tutorials/connection';
+import { connect, loadConfig, main, printable, sendCopy } from '@rabbit-tutorials/connection';
 import { PARKED, WORK, parkedQueue, workQueue } from './topology.js';
 
 // Headers the broker owns or the worker added: a message sent back starts its attempts afresh.
@@ -27,9 +27,8 @@ main('requeue-parked [--list] [--id ID]...', async () => {
       continue;
     }
     if (values.id && !values.id.includes(id)) continue;
-    const { userId: _userId, ...properties } = message.properties; // the broker would refuse a copy that kept it
-    const headers = Object.fromEntries(Object.entries(properties.headers ?? {}).filter(([name]) => !RESET.test(name)));
-    channel.sendToQueue(WORK, message.content, { ...properties, headers, persistent: true });
+    const kept = Object.fromEntries(Object.entries(message.properties.headers ?? {}).filter(([name]) => !RESET.test(name)));
+    sendCopy(channel, WORK, { ...message, properties: { ...message.properties, headers: kept } }, {});
     await channel.waitForConfirms();
     channel.ack(message);
     sent++;

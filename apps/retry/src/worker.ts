@@ -6,7 +6,7 @@
 // fails any attempt at random.
 import { parseArgs } from 'node:util';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { UsageError, connect, describeError, intOption, loadConfig, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { UsageError, connect, describeError, intOption, loadConfig, log, main, printable, sendCopy, stop, untilShutdown } from '@rabbit-tutorials/connection';
 import { HandledStore } from './handled-store.js';
 import { ATTEMPT_QUEUES, DELAYS_MS, PARKED, declareRetryQueues } from './topology.js';
 
@@ -17,7 +17,8 @@ main('worker [--prefetch N] [--fail-rate 0..1] [--store FILE] [--crash-after-wor
     prefetch: { type: 'string' }, 'fail-rate': { type: 'string' }, store: { type: 'string' }, 'crash-after-work': { type: 'boolean' }, quiet: { type: 'boolean' },
   } });
   const prefetch = intOption('prefetch', values.prefetch, 10, 1, 65535);
-  const failRate = Number(values['fail-rate'] ?? 0);
+  const rate = values['fail-rate'];
+  const failRate = rate === undefined ? 0 : rate.trim() === '' ? NaN : Number(rate); // Number(' ') would be 0
   if (!(failRate >= 0 && failRate <= 1)) throw new UsageError(`--fail-rate must be a number from 0 to 1 (got "${printable(values['fail-rate']!, 20)}")`);
   // --store FILE: the ids handled survive the worker (see handled-store.ts); --crash-after-work dies
   // right after the work, before the ack, to show what that buys.
@@ -60,9 +61,15 @@ main('worker [--prefetch N] [--fail-rate 0..1] [--store FILE] [--crash-after-wor
       say?.(` [x] Skipped ${printable(id)}: handled already`);
       return channel.ack(message);
     }
-    // The broker counts the waits in x-death: one entry per wait queue the message expired from.
-    const deaths = (message.properties.headers?.['x-death'] ?? []) as { queue?: string; reason?: string; count?: number }[];
-    const attempt = 1 + deaths.filter((d) => d.reason === 'expired' && d.queue?.startsWith('retry.wait.')).reduce((n, d) => n + Number(d.count ?? 1), 0);
+    // The broker counts the waits in x-death: one entry per wait queue the message expired from. Anyone can
+    // send any header: one that is not the broker's list of tables cannot be counted, so the message is parked.
+    const deaths: unknown = message.properties.headers?.['x-death'] ?? [];
+    if (!Array.isArray(deaths) || !deaths.every((d) => typeof d === 'object' && d !== null)) {
+      return park(channel, message, 'a malformed x-death header: its attempts cannot be counted');
+    }
+    const waits = (deaths as { queue?: unknown; reason?: unknown; count?: unknown }[])
+      .filter((d) => d.reason === 'expired' && typeof d.queue === 'string' && d.queue.startsWith('retry.wait.'));
+    const attempt = 1 + waits.reduce((n, d) => n + (Number.isSafeInteger(d.count) && (d.count as number) > 0 ? d.count as number : 1), 0);
     try {
       const failures = text.split('!').length - 1;
       if (attempt <= failures || Math.random() < failRate) throw new Error('the service it needs is unavailable (simulated)');
@@ -80,9 +87,7 @@ main('worker [--prefetch N] [--fail-rate 0..1] [--store FILE] [--crash-after-wor
 
   /** A copy to retry.parked with the reason, confirmed, then the ack: nothing is lost on the way. */
   function park(channel: ConfirmChannel, message: ConsumeMessage, reason: string) {
-    const { userId: _userId, ...properties } = message.properties; // the broker would refuse a copy that kept it
-    const headers = { ...properties.headers, 'x-exception-message': reason };
-    channel.sendToQueue(PARKED, message.content, { ...properties, headers, persistent: true });
+    sendCopy(channel, PARKED, message, { 'x-exception-message': reason });
     const done = channel.waitForConfirms().then(() => {
       channel.ack(message);
       log(`parked ${printable(message.properties.messageId ?? '(no id)')} in '${PARKED}': ${reason}`);

@@ -98,6 +98,34 @@ describe('retry: delayed retry with backoff, parking lot, idempotent worker', ()
     expect((await depths())['retry.parked']).toBe(2);
   });
 
+  it('hostile headers: a malformed x-death, or no id with properties that cannot be copied, are parked; the worker stays up', async () => {
+    const w = worker();
+    await w.waitFor(/Waiting for messages/);
+    const persistent = true;
+    await publishConfirmed(await vhost.connect(), '', [
+      { routingKey: 'retry.work', body: 'x', options: { persistent, messageId: 'boom-1', headers: { 'x-death': 'boom' } } },
+      { routingKey: 'retry.work', body: 'x', options: { persistent, messageId: 'boom-2', headers: { 'x-death': [1, 'two'] } } },
+      { routingKey: 'retry.work', body: 'x', options: { persistent, headers: { ts: { '!': 'timestamp', value: 2n ** 64n - 1n } } } },
+      { routingKey: 'retry.work', body: 'fine', options: { persistent, messageId: 'fine-1' } },
+    ]);
+    await w.waitFor(/^ \[x\] Done fine \(attempt 1\)$/);
+    await w.waitFor(/parked boom-1 in 'retry.parked': a malformed x-death header: its attempts cannot be counted$/);
+    await w.waitFor(/parked boom-2 in 'retry.parked': a malformed x-death header: its attempts cannot be counted$/);
+    await w.waitFor(/parked \(no id\) in 'retry.parked': no usable message id/);
+    await eventually(async () => (await depths())['retry.parked'] === 3, 10_000, 'three parked');
+    expect(w.child.exitCode).toBeNull();
+    // Sent back, the copy that lost its properties goes round again and is parked again (still no id).
+    expect((await runApp('retry', 'requeue-parked', [], vhost.env)).code).toBe(0);
+    await w.waitFor(/parked \(no id\) in 'retry.parked'/, 2);
+    expect(w.child.exitCode).toBeNull();
+  });
+
+  it.each([' ', 'x', '2'])('--fail-rate %j: usage error, exit 2', async (rate) => {
+    const run = await runApp('retry', 'worker', ['--fail-rate', rate], vhost.env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error: --fail-rate must be a number from 0 to 1 \(got ".*"\)\nusage: worker/);
+  });
+
   it('a burst of 10,000 failing messages does not hold up the healthy ones sent after it; each is done once', async () => {
     const store = storeFile();
     const w = worker(['--store', store, '--prefetch', '100', '--quiet']);

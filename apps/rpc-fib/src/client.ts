@@ -4,7 +4,7 @@
 // one line if no server answers within --timeout. Many calls at once, each with its timeout: many-calls.ts.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { UsageError, connect, intOption, main } from '@rabbit-tutorials/connection';
+import { UsageError, connect, intOption, main, printable } from '@rabbit-tutorials/connection';
 import { checkedN, checkedQueue } from './fib.js';
 
 main('client [--timeout MS] [--callback-queue] [--queue NAME] <n>', async () => {
@@ -27,8 +27,9 @@ main('client [--timeout MS] [--callback-queue] [--queue NAME] <n>', async () => 
     const answer = new Promise<string>((resolve, reject) => {
       void channel.consume(replyTo, (reply) => {
         if (reply?.properties.correlationId !== correlationId) return; // not the answer to this request
-        if (reply.properties.type === 'error') reject(new Error(reply.content.toString())); // the server refused n
-        else resolve(reply.content.toString());
+        // Printed escaped and cut, as every receiver prints what it got: any program can answer on a reply-to.
+        if (reply.properties.type === 'error') reject(new Error(printable(reply.content.toString()))); // the server refused n
+        else resolve(printable(reply.content.toString()));
       }, { noAck: true }).catch(reject);
       channel.on('close', () => reject(new Error('the connection to the broker closed while waiting for the reply')));
       // mandatory: a request that no queue takes (no server has declared it) comes back at once.

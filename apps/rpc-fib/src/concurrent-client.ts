@@ -5,7 +5,7 @@
 // counted; if the channel or connection goes, every waiting call fails at once instead of hanging.
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { randomBytes } from 'node:crypto';
-import { BrokerError, describeError } from '@rabbit-tutorials/connection';
+import { BrokerError, describeError, printable } from '@rabbit-tutorials/connection';
 
 /** The server's queue, declared by the server as the official tutorial does. */
 export const RPC_QUEUE = 'rpc_queue';
@@ -73,7 +73,11 @@ export class FibonacciClient {
 
   /** fib(n); rejects with RpcError for input the server refuses, RpcTimeoutError without a server. */
   fib(n: number | string, options?: { timeoutMs?: number }): Promise<bigint> {
-    return this.call(String(n), options).then((body) => BigInt(body.toString()));
+    return this.call(String(n), options).then((body) => {
+      const text = body.toString();
+      if (!/^\d{1,100000}$/.test(text)) throw new RpcError(`the reply is not a number: ${printable(text, 60)}`);
+      return BigInt(text);
+    });
   }
 
   /** Sends `body` to the server queue and resolves with the reply body. */
@@ -102,7 +106,8 @@ export class FibonacciClient {
       this.ignoredReplies++;
       return;
     }
-    this.settle(id, message.properties.type === 'error' ? new RpcError(message.content.toString()) : message.content);
+    // Escaped and cut: whoever answers on the reply-to writes this text, and it is printed.
+    this.settle(id, message.properties.type === 'error' ? new RpcError(printable(message.content.toString())) : message.content);
   }
 
   private settle(id: string | undefined, outcome: Buffer | Error) {

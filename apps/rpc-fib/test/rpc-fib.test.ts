@@ -79,30 +79,55 @@ describe('rpc-fib', () => {
   });
 
   it('ignores replies nobody waits for and times out calls on their own clock', async () => {
-    await server();
+    const answering = await server();
     const connection = await vhost.connect();
     const client = await FibonacciClient.create(connection, { replyTo: 'exclusive' });
     const stray = await connection.createChannel();
     stray.sendToQueue(client.replyQueue, Buffer.from('42'), { correlationId: 'not-ours' });
     expect(await client.fib(12)).toBe(144n);
     await eventually(() => client.ignoredReplies === 1);
-    const err = await client.fib(12, { timeoutMs: 0 }).catch((e: unknown) => e);
+    answering.kill('SIGSTOP'); // a server that cannot answer in time (RabbitMQ 4 answers within a millisecond)
+    const err = await client.fib(12, { timeoutMs: 50 }).catch((e: unknown) => e);
+    answering.kill('SIGCONT');
     expect(err).toBeInstanceOf(RpcTimeoutError);
     // The request expired with the call (or its late answer is ignored): the client goes on working.
     expect(await client.fib(13)).toBe(233n);
     expect(client.ignoredReplies).toBeLessThanOrEqual(2);
   });
 
+  it('a rogue server\'s replies are printed escaped: no terminal codes, no forged lines (client, many-calls)', async () => {
+    const forged = '\x1b]0;OWNED\x07\x1b[2J\nerror: forged line\u202e';
+    const escaped = '\\x1b]0;OWNED\\x07\\x1b[2J\\nerror: forged line\\u202e';
+    const connection = await vhost.connect();
+    const rogue = await connection.createChannel();
+    await rogue.assertQueue('rpc_queue', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    let asError = false;
+    await rogue.consume('rpc_queue', (request) => {
+      if (!request) return;
+      rogue.sendToQueue(request.properties.replyTo, Buffer.from(forged), { correlationId: request.properties.correlationId, type: asError ? 'error' : undefined });
+      rogue.ack(request);
+    });
+    for (const error of [false, true]) {
+      asError = error;
+      const one = await runApp('rpc-fib', 'client', ['5'], vhost.env);
+      expect(one.stdout.split('\n').concat(one.stderr.split('\n')).filter(Boolean)).toEqual(
+        error ? [' [x] Requesting fib(5)', `error: ${escaped}`] : [' [x] Requesting fib(5)', ` [.] Got ${escaped}`]);
+      const many = await runApp('rpc-fib', 'many-calls', ['5'], vhost.env);
+      expect(many.code).toBe(1);
+      expect(many.stderr.split('\n')).toEqual([error ? `error: ${escaped}` : `error: the reply is not a number: ${escaped}`]);
+    }
+  });
+
   it('a call with a shorter timeout fails on its own deadline while a longer one goes on waiting', async () => {
     const connection = await vhost.connect();
-    await (await connection.createChannel()).assertQueue('unserved', { durable: false }); // no server consumes it
+    await (await connection.createChannel()).assertQueue('unserved', { durable: true }); // no server consumes it
     const client = await FibonacciClient.create(connection, { queue: 'unserved', timeoutMs: 60_000 });
     const long = client.fib(5).catch((e: unknown) => e);
     const started = performance.now();
     const err = await client.fib(6, { timeoutMs: 300 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpcTimeoutError);
     expect((err as Error).message).toBe("no reply from 'unserved' within 300 ms: is a server running?");
-    expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(299); // timers run on the event loop's millisecond clock
     expect(performance.now() - started).toBeLessThan(10_000);
     const late = await client.fib(7, { timeoutMs: 200 }).catch((e: unknown) => e);
     expect(late).toBeInstanceOf(RpcTimeoutError);

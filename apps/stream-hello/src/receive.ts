@@ -3,7 +3,7 @@
 // twice and both print everything; there is no ack, a consumer chooses where to start (an offset).
 import { parseArgs } from 'node:util';
 import { Offset, connect } from 'rabbitmq-stream-js-client';
-import { loadConfig, main, printable, stop, streamParams, tryEachAddress, untilShutdown } from '@rabbit-tutorials/connection';
+import { closeWithin, loadConfig, main, printable, stop, streamParams, tryEachAddress, untilShutdown } from '@rabbit-tutorials/connection';
 
 const STREAM = 'hello-nodejs-stream';
 const RETENTION = { 'max-length-bytes': 5_000_000_000 };
@@ -22,6 +22,8 @@ main('receive', async () => {
   console.log(' [*] Waiting for messages. To exit press CTRL+C');
 
   await untilShutdown();
-  await consumer.close();
-  await client.close();
+  await closeWithin(2000, async () => { // a reader has nothing to settle: not waited for longer
+    await consumer.close();
+    await client.close();
+  });
 });

@@ -4,7 +4,7 @@
 // goes on after the last stored offset: nothing skipped, at most 9 messages read again after a crash.
 import { parseArgs } from 'node:util';
 import { Offset, connect } from 'rabbitmq-stream-js-client';
-import { loadConfig, log, main, stop, streamParams, tryEachAddress, untilShutdown } from '@rabbit-tutorials/connection';
+import { closeWithin, loadConfig, log, main, stop, streamParams, tryEachAddress, untilShutdown } from '@rabbit-tutorials/connection';
 
 const STREAM = 'stream-offset-tracking-javascript';
 const REFERENCE = 'offset-tracking-tutorial';
@@ -43,8 +43,10 @@ main('receive', async () => {
   await consumer;
 
   await shutdown;
-  await (await consumer).close();
-  await client.close();
+  await closeWithin(2000, async () => { // the offsets are stored already: not waited for longer
+    await (await consumer).close();
+    await client.close();
+  });
   // Offsets count the stream's entries, stored offsets among them: not one per message, so say both.
   if (last !== undefined) console.log(` [x] Done consuming, first offset was ${first}, last offset was ${last} (${count} messages)`);
   else log(`stopped before the marker after ${count} message(s); the next run goes on from the last stored offset`);

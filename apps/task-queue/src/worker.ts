@@ -4,7 +4,7 @@
 // process (poison) goes to task_queue.dead instead of coming back for ever.
 import { parseArgs } from 'node:util';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { connect, describeError, intOption, loadConfig, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { connect, describeError, intOption, loadConfig, log, main, printable, sendCopy, stop, untilShutdown } from '@rabbit-tutorials/connection';
 import { finishWork } from './finish-work.js';
 
 const QUEUE = 'task_queue';
@@ -78,10 +78,7 @@ main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]   (a ta
 
 /** A poison task: copied to task_queue.dead with the reason, confirmed, then acked so it does not come back. */
 async function deadLetter(channel: ConfirmChannel, message: ConsumeMessage, reason: string) {
-  // userId names the original publisher: the broker would refuse a copy that kept it.
-  const { userId: _userId, ...properties } = message.properties;
-  const headers = { ...properties.headers, 'x-first-death-queue': QUEUE, 'x-exception-message': reason };
-  channel.sendToQueue(DEAD, message.content, { ...properties, headers, persistent: true });
+  sendCopy(channel, DEAD, message, { 'x-first-death-queue': QUEUE, 'x-exception-message': reason });
   await channel.waitForConfirms();
   channel.ack(message);
   log(`moved a message from '${QUEUE}' to '${DEAD}': ${reason}`);

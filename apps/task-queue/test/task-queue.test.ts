@@ -79,6 +79,25 @@ describe('task-queue', () => {
     expect(w.stderr.join('\n')).toMatch(/moved a message from 'task_queue' to 'task_queue.dead': empty task/);
   });
 
+  it('a poison task whose properties cannot be copied (a 64-bit timestamp header) is still set aside, and work goes on', async () => {
+    const w = worker('--dot-ms', '0');
+    await w.waitFor(/Waiting for messages/);
+    // amqplib decodes this timestamp as a number it cannot encode again.
+    const headers = { ts: { '!': 'timestamp', value: 2n ** 64n - 1n } };
+    const connection = await vhost.connect();
+    await tasks(); // declares task_queue
+    await publishConfirmed(connection, '', [{ routingKey: 'task_queue', body: '', options: { persistent: true, headers } }]);
+    await tasks('after.');
+    await w.waitFor(/Done after\./);
+    await eventually(async () => (await queueDepth(connection, 'task_queue.dead')) === 1, 10_000, 'the dead letter');
+    const dead = await (await connection.createChannel()).get('task_queue.dead');
+    expect(dead && dead.properties.headers).toMatchObject({
+      'x-first-death-queue': 'task_queue', 'x-exception-message': 'empty task',
+      'x-uncopied-properties': expect.stringMatching(/^its properties could not be copied: /),
+    });
+    expect(w.child.exitCode).toBeNull();
+  });
+
   it('a task that keeps crashing workers is dead-lettered after --max-deliveries, not looped for ever', async () => {
     await tasks('crash.', 'next');
     for (let i = 0; i < 2; i++) {

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +16,27 @@ const ours = new Set<number>();
 let swept = false;
 process.once('exit', () => release([...ours]));
 
+/**
+ * The folder must be ours alone: another local user who made it first (or put a link there) could make us
+ * wait for ports for ever, or write through a link. Made 0700; refused with one line if it is not ours.
+ */
+function ownFolder(): void {
+  try {
+    mkdirSync(RESERVED, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const folder = lstatSync(RESERVED);
+  const uid = process.getuid?.();
+  if (!folder.isDirectory() || (uid !== undefined && folder.uid !== uid)) {
+    throw new Error(`${RESERVED} (port reservations) is not a folder of this user's: ` +
+      `${folder.isSymbolicLink() ? 'a link' : folder.isDirectory() ? `its owner is uid ${folder.uid}` : 'not a folder'}; remove it, or set TMPDIR to a folder of your own`);
+  }
+  if ((folder.mode & 0o077) !== 0) chmodSync(RESERVED, 0o700); // ours, made before with a looser mode
+}
+
 function sweep(): void {
-  mkdirSync(RESERVED, { recursive: true });
+  ownFolder();
   for (const name of readdirSync(RESERVED)) {
     const held = owner(Number(name));
     if (held !== undefined && !alive(held)) rmSync(join(RESERVED, name), { force: true });
@@ -40,7 +59,8 @@ export function reserve(port: number, force = false): boolean {
   const held = owner(port);
   if (held !== undefined && !force && (ours.has(port) || (held !== process.pid && alive(held)))) return false;
   try {
-    writeFileSync(file, String(process.pid), { flag: held === undefined ? 'wx' : 'w' });
+    if (held !== undefined || force) rmSync(file, { force: true }); // taken over: a new file, never written through an old one
+    writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false; // reserved by someone else a moment ago
     throw err; // e.g. the folder gone: an error, not freePort() trying for ever
@@ -75,8 +95,10 @@ const RANGE = { from: 20_000, to: 32_767 };
 
 /** A port nothing listens on, reserved for this process: no other freePort() returns it until released. */
 export async function freePort(): Promise<number> {
-  for (;;) {
+  const tries = 2000;
+  for (let i = 0; i < tries; i++) {
     const port = RANGE.from + Math.floor(Math.random() * (RANGE.to - RANGE.from + 1));
     if ((await isFree(port)) && reserve(port)) return port;
   }
+  throw new Error(`no free port in ${RANGE.from}-${RANGE.to} after ${tries} tries: all in use, or reserved in ${RESERVED} by live processes`);
 }

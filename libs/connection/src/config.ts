@@ -1,5 +1,6 @@
 // Configuration from the environment: RABBITMQ_URL, or RABBITMQ_HOST, _PORT, _USER, _PASSWORD and
 // _VHOST; TLS (RABBITMQ_SSL*), heartbeat, retries, queue type. Every variable is in docs/configuration.md.
+import { printable } from './program.js'; // the user's bad value, escaped and cut in the error line
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -108,7 +109,7 @@ export function loadConfig(env: Env = process.env): RabbitConfig {
   }
   Object.assign(config, config.addresses[0]);
   const queueType = get('RABBITMQ_QUEUE_TYPE')?.toLowerCase() ?? 'quorum';
-  if (queueType !== 'quorum' && queueType !== 'classic') throw new ConfigError(`RABBITMQ_QUEUE_TYPE must be quorum or classic (got "${queueType}")`);
+  if (queueType !== 'quorum' && queueType !== 'classic') throw new ConfigError(`RABBITMQ_QUEUE_TYPE must be quorum or classic (got "${printable(queueType, 40)}")`);
   config.queueType = queueType;
   return config;
 }
@@ -201,13 +202,13 @@ export function parseSwitch(name: string, value: string): boolean {
   const v = value.trim().toLowerCase();
   if (['on', 'true', 'yes', '1'].includes(v)) return true;
   if (['off', 'false', 'no', '0'].includes(v)) return false;
-  throw new ConfigError(`${name} must be on or off (got "${value}")`);
+  throw new ConfigError(`${name} must be on or off (got "${printable(value, 40)}")`);
 }
 
 export function intVar(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!(n >= min && n <= max)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
+  if (!(n >= min && n <= max)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${printable(value, 40)}")`);
   return n;
 }
 

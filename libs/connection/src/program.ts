@@ -1,5 +1,6 @@
 // The program around the pattern: one-line errors and exit codes, --help, and graceful shutdown.
 import type { EventEmitter } from 'node:events';
+import type { Channel, Message } from 'amqplib';
 import { intVar } from './config.js';
 import { UsageError, describeError } from './errors.js';
 
@@ -48,6 +49,22 @@ export function printable(text: string, max = 200): string {
   const escaped = (text.length > max ? text.slice(0, max) : text).replace(/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\\]/g, (c) =>
     ({ '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' })[c] ?? (c > '\xff' ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   return text.length > max ? `${escaped}... (${text.length} characters)` : escaped;
+}
+
+/**
+ * Sends a copy of a received message to `queue` (a dead letter, a parked message, one sent back), persistent,
+ * with `headers` over its own. Left out: userId (the broker refuses a copy that names another publisher),
+ * expiration (the copy would vanish), and, if amqplib cannot encode them again (a 64-bit timestamp it
+ * decoded), every property and header of the original: then the copy carries the body, `headers` and why.
+ */
+export function sendCopy(channel: Channel, queue: string, message: Message, headers: Record<string, unknown>): void {
+  const { userId: _userId, expiration: _expiration, ...properties } = message.properties;
+  try {
+    channel.sendToQueue(queue, message.content, { ...properties, headers: { ...properties.headers, ...headers }, persistent: true });
+  } catch (err) {
+    const why = `its properties could not be copied: ${(err as Error).message}`;
+    channel.sendToQueue(queue, message.content, { headers: { ...headers, 'x-uncopied-properties': why }, persistent: true });
+  }
 }
 
 /** The message: the words given, or standard input when the only word is "-" (bodies over the command-line limit). */
@@ -112,6 +129,22 @@ export function untilShutdown(connection?: EventEmitter): Promise<void> {
       stop(reason);
     }
   });
+}
+
+/**
+ * Runs `close`; if the broker has not answered it within `ms`, the program ends anyway (with its exit code):
+ * for clients without a timeout of their own (rabbitmq-stream-js-client waits for ever for a lost answer).
+ */
+export async function closeWithin(ms: number, close: () => Promise<unknown>): Promise<void> {
+  const timer = setTimeout(() => {
+    log(`the broker did not answer the close within ${ms} ms: exiting without it`);
+    process.exit();
+  }, ms);
+  try {
+    await close();
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Ends the program through the same shutdown as a signal: its work done, or with one error line (exit code 1). */

@@ -93,6 +93,9 @@ describe('loadConfig', () => {
   it.each([
     [{ RABBITMQ_PORT: 'abc' }, /^RABBITMQ_PORT must be a whole number from 1 to 65535 \(got "abc"\)$/],
     [{ RABBITMQ_PORT: '70000' }, /^RABBITMQ_PORT must be a whole number from 1 to 65535 \(got "70000"\)$/],
+    // The bad value is escaped and cut: no terminal codes, no forged lines.
+    [{ RABBITMQ_PORT: '\x1b[2J\nerror: forged' }, /^RABBITMQ_PORT must be a whole number from 1 to 65535 \(got "\\x1b\[2J\\nerror: forged"\)$/],
+    [{ RABBITMQ_SSL: 'x'.repeat(100) }, /^RABBITMQ_SSL must be on or off \(got "x{40}\.\.\. \(100 characters\)"\)$/],
     [{ RABBITMQ_HEARTBEAT: '-1' }, /^RABBITMQ_HEARTBEAT must be a whole number/],
     [{ RABBITMQ_CONNECTION_ATTEMPTS: '0' }, /^RABBITMQ_CONNECTION_ATTEMPTS must be a whole number from 1/],
     [{ RABBITMQ_SSL: 'maybe' }, /^RABBITMQ_SSL must be on or off \(got "maybe"\)$/],

@@ -81,7 +81,7 @@ describe('nx run: Ctrl+C and SIGTERM', () => {
       signalGroup(i % 2 === 0 ? 'SIGINT' : 'SIGTERM');
       const { code } = await nx.exited;
       expect(code, target).toBe(130); // nx's code for an interrupted run, whichever signal stopped it
-      expect(await programCode(script), `${target}\n${nx.stderr.join('\n')}`).toBe(0);
+      expect(await programCode(script), `${target}\n${nx.stdout.join("\n")}\n${nx.stderr.join("\n")}`).toBe(0);
     }
     if (noStreams) console.log(`stream-hello and stream-offset-tracking not run: ${noStreams}`);
   }, 240_000);
