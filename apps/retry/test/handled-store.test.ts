@@ -1,5 +1,5 @@
 // The worker's record of handled message ids: kept across restarts with a file, bounded in memory and on disk.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,5 +33,28 @@ describe('HandledStore', () => {
     store.record('new', 'done');
     expect(store.has('id-150000')).toBe(false); // the oldest made room
     expect(store.has('new')).toBe(true);
+  });
+
+  it('bounded on disk and in memory whatever it is given: a result cut to 200 characters, a 0600 file, huge old lines read in chunks, no links', () => {
+    const path = file();
+    const store = new HandledStore(path);
+    store.record('big', 'x'.repeat(5_000_000));
+    expect(readFileSync(path, 'utf8')).toBe(`big\t${'x'.repeat(200)}\n`);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    // A file an older version wrote: a 300 MB line (the whole body) is no problem to read.
+    const old = file();
+    const fd = openSync(old, 'w');
+    writeSync(fd, 'huge\t');
+    const mb = Buffer.alloc(1 << 20, 'y');
+    for (let i = 0; i < 300; i++) writeSync(fd, mb);
+    writeSync(fd, '\nafter\tdone\n');
+    closeSync(fd);
+    const reread = new HandledStore(old);
+    expect(reread.has('huge')).toBe(true);
+    expect(reread.has('after')).toBe(true);
+    const link = join(mkdtempSync(join(tmpdir(), 'handled-')), 'link.log');
+    symlinkSync(path, link);
+    expect(() => new HandledStore(link)).toThrow(`--store ${link} is a symbolic link: give the file itself`);
+    expect(readFileSync(path, 'utf8')).toBe(`big\t${'x'.repeat(200)}\n`);
   });
 });

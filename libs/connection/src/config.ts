@@ -4,6 +4,7 @@ import { printable } from './program.js'; // the user's bad value, escaped and c
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
 
 /** Bad configuration: the message names the variable and never contains a secret. */
 export class ConfigError extends Error {
@@ -122,8 +123,16 @@ function hostList(name: string, value: string): [string, number | undefined][] {
     if (!match || (match[0].startsWith('[') && isIP(match[1]!) !== 6)) {
       throw new ConfigError(`${name} has a bad address "${printableHost(entry)}" (expected host, host:port or [IPv6]:port, comma-separated)`);
     }
-    return [match[1]!, match[2] === undefined ? undefined : intVar(`${name} port`, match[2], 0, 1, 65535)];
+    const host = isIP(match[1]!) ? match[1]! : asciiHost(match[1]!);
+    if (!host) throw new ConfigError(`${name} has a bad host name "${printableHost(match[1]!)}"`);
+    return [host, match[2] === undefined ? undefined : intVar(`${name} port`, match[2], 0, 1, 65535)];
   });
+}
+
+/** A host name as DNS takes it (an IDN as punycode: bücher.example → xn--bcher-kva.example), or '' if it is none. */
+function asciiHost(name: string): string {
+  const ascii = domainToASCII(name);
+  return /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(ascii) ? ascii : '';
 }
 
 /** An address as typed, for an error line: control characters escaped, cut short. */
@@ -140,10 +149,15 @@ export function atAddress(config: RabbitConfig, index: number): RabbitConfig {
 function fromUrl(raw: string, config: RabbitConfig, which = ''): void {
   const invalid = (why: string) => new ConfigError(`RABBITMQ_URL${which} ${why} (expected amqp[s]://user:password@host:port/vhost)`);
   const decode = (part: string, what: string) => orFail(() => decodeURIComponent(part), () => invalid(`has a badly encoded ${what}`));
-  const url = orFail(() => new URL(raw), () => invalid('is not a valid URI'));
+  // An IPv6 zone ([fe80::1%25eth0]), which URL does not parse: set aside and put back.
+  const zoned = /^(amqps?:\/\/(?:[^@/]*@)?\[)([0-9a-fA-F:.]+)%25([\w.-]+)\]/i.exec(raw);
+  const url = orFail(() => new URL(zoned ? raw.replace(zoned[0], `${zoned[1]}${zoned[2]}]`) : raw), () => invalid('is not a valid URI'));
   if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') throw invalid(`has scheme "${url.protocol.replace(/:$/, '')}", not amqp or amqps`);
   if (url.protocol === 'amqps:') config.tls = { verify: true };
-  config.hostname = url.hostname.replace(/^\[|\]$/g, '') || 'localhost';
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // URL leaves the host of an amqp:// URI as written, percent-encoded: an IDN goes to DNS as punycode.
+  config.hostname = zoned ? `${host}%${zoned[3]}` : isIP(host) ? host : host ? asciiHost(orFail(() => decodeURIComponent(host), () => invalid('has a badly encoded host'))) : 'localhost';
+  if (!config.hostname) throw invalid(`has a bad host name "${printableHost(url.hostname)}"`);
   config.port = url.port ? intVar('RABBITMQ_URL port', url.port, 0, 1, 65535) : config.tls ? 5671 : 5672;
   if (url.username || url.password) [config.username, config.password] = [decode(url.username, 'user name'), decode(url.password, 'password')];
   // The spec says "amqp://host/" names the vhost "", which no broker has; like pika, take it as "/".

@@ -50,9 +50,15 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
     const round = Math.floor((attempt - 1) / nodes);
     return (attempt - 1) % nodes === 0 && round > 0 ? Math.min(30_000, settings.retryDelayMs * 2 ** (round - 1)) : 0;
   };
-  // The last attempt's failure; with several addresses, naming every one that was tried.
-  const exhausted = (error: BrokerError, cause: unknown) => (nodes === 1 ? error
-    : new BrokerError(`${error.message} (after ${settings.connectionAttempts} attempts over ${describeAddresses(settings)})`, false, { cause }));
+  // The last attempt's failure; with several addresses, naming the ones tried (fewer attempts than addresses: not all).
+  const first = node;
+  const exhausted = (error: BrokerError, cause: unknown) => {
+    if (nodes === 1) return error;
+    const tried = Math.min(settings.connectionAttempts, nodes);
+    const which = describeAddresses({ ...settings, addresses: Array.from({ length: tried }, (_, i) => settings.addresses[(first + i) % nodes]!) });
+    const of = tried < nodes ? `; ${nodes - tried} more not tried: raise RABBITMQ_CONNECTION_ATTEMPTS` : '';
+    return new BrokerError(`${error.message} (after ${settings.connectionAttempts} attempts over ${which}${of})`, false, { cause });
+  };
   // Any connect or declare failure as one line that keeps its cause.
   const explain = (err: unknown) => (err instanceof BrokerError ? err : new BrokerError(describeError(err, config), isFatal(err), { cause: err }));
   const { tls } = config;

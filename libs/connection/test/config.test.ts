@@ -50,6 +50,8 @@ describe('loadConfig', () => {
     [{ RABBITMQ_URL: 'amqp://a,amqp://b:70000' }, 'RABBITMQ_URL (address 2) is not a valid URI'],
     [{ RABBITMQ_URL: 'amqp://a/v,amqp://b/v%' }, 'RABBITMQ_URL (address 2) has a badly encoded vhost'],
     [{ RABBITMQ_URL: 'amqp://a:5672,amqp://a' }, 'RABBITMQ_URL lists a:5672 twice'],
+    [{ RABBITMQ_URL: 'amqp://h1,,amqp://h2' }, 'RABBITMQ_URL (address 1) has a bad host name "h1,"'],
+    [{ RABBITMQ_HOST: 'a,b_c d' }, 'RABBITMQ_HOST has a bad address "b_c d"'],
     [{ RABBITMQ_HOST: 'a,,b' }, 'RABBITMQ_HOST has a bad address ""'],
     [{ RABBITMQ_HOST: 'a,b:x' }, 'RABBITMQ_HOST has a bad address "b:x"'],
     [{ RABBITMQ_HOST: 'a,[nope]:1' }, 'RABBITMQ_HOST has a bad address "[nope]:1"'],
@@ -84,6 +86,13 @@ describe('loadConfig', () => {
     expect(loadConfig({}).queueType).toBe('quorum');
     expect(loadConfig({ RABBITMQ_QUEUE_TYPE: 'Classic' }).queueType).toBe('classic');
     expect(() => loadConfig({ RABBITMQ_QUEUE_TYPE: 'stream' })).toThrow(/^RABBITMQ_QUEUE_TYPE must be quorum or classic \(got "stream"\)$/);
+  });
+
+  it('an IDN host goes to DNS as punycode; an IPv6 zone is kept, in a URI (%25) as in RABBITMQ_HOST', () => {
+    expect(loadConfig({ RABBITMQ_HOST: 'bücher.example' }).hostname).toBe('xn--bcher-kva.example');
+    expect(loadConfig({ RABBITMQ_URL: 'amqp://bücher.example/' }).hostname).toBe('xn--bcher-kva.example');
+    expect(loadConfig({ RABBITMQ_URL: 'amqp://guest:pw@[fe80::1%25eth0]:5673/' })).toMatchObject({ hostname: 'fe80::1%eth0', port: 5673, password: 'pw' });
+    expect(loadConfig({ RABBITMQ_HOST: 'fe80::1%eth0' }).hostname).toBe('fe80::1%eth0');
   });
 
   it('treats empty variables as unset', () => {

@@ -90,6 +90,12 @@ describe('connect', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(300); // 100 + 200 ms of backoff
   });
 
+  it('several addresses, fewer attempts than addresses: the error names the ones tried, and how many were not', async () => {
+    const ports = [1, 2, 3, 4, 5].map((p) => `127.0.0.1:${p}`);
+    const err = await failure(connect({ config: loadConfig({ RABBITMQ_HOST: ports.join(','), RABBITMQ_CONNECTION_ATTEMPTS: '2', RABBITMQ_RETRY_DELAY_MS: '10' }) }));
+    expect(err.message).toMatch(/^cannot reach the broker at amqp:\/\/guest@127\.0\.0\.1:\d\/%2F: connection refused \(is RabbitMQ running and listening there\?\) \(after 2 attempts over 127\.0\.0\.1:\d, 127\.0\.0\.1:\d; 3 more not tried: raise RABBITMQ_CONNECTION_ATTEMPTS\)$/);
+  });
+
   it('a port that answers but not with AMQP (an HTTP server) fails at once with one line, no retries', async () => {
     // What RabbitMQ 4's management port answers to the AMQP protocol header.
     const http = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n'));

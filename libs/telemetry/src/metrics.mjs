@@ -10,9 +10,12 @@ import { createServer } from 'node:http';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import client from 'prom-client';
 
-/** The exchange, or for the default exchange the queue; every direct reply-to queue counts as one. */
+/** The exchange, or for the default exchange the queue; every direct reply-to and server-named queue counts as one. */
 const destination = (exchange, routingKey) =>
-  exchange || (routingKey?.startsWith('amq.rabbitmq.reply-to') ? 'amq.rabbitmq.reply-to' : routingKey || '(none)');
+  exchange || (routingKey?.startsWith('amq.rabbitmq.reply-to') ? 'amq.rabbitmq.reply-to' : routingKey?.startsWith('amq.gen-') ? 'amq.gen-*' : routingKey || '(none)');
+/** Peers choose destinations (an RPC server answers any reply_to): past this many, new ones are counted as one. */
+const MAX_DESTINATIONS = 100;
+const OTHER = '(other)';
 
 const DELIVERED_AT = Symbol('delivered at'); // on a delivery: performance.now() when it came
 const UNSETTLED = Symbol('unsettled'); // on a channel: its deliveries not settled yet, by delivery tag
@@ -52,7 +55,8 @@ export function serveMetrics(env) {
   // hashes a label object on every inc) is given the totals when /metrics is read.
   const series = new Map();
   const of = (exchange, routingKey) => {
-    const name = destination(exchange, routingKey);
+    let name = destination(exchange, routingKey);
+    if (!series.has(name) && series.size >= MAX_DESTINATIONS) name = OTHER;
     let s = series.get(name);
     if (!s) series.set(name, (s = { name, published: 0, publishFailed: 0, failed: 0, handled: new Map(), handling: { buckets: new Float64Array(BUCKETS.length), sum: 0, count: 0 } }));
     return s;

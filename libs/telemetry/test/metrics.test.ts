@@ -93,6 +93,19 @@ describe('/metrics (prom-client, METRICS_PORT)', () => {
     expect(await sample(port, 'amqp_messages_published_total{destination="amq.rabbitmq.reply-to"}')).toBe(3);
   });
 
+  it('rpc server: replies to 300 different reply_to queues make at most 100 destinations and one "(other)", not 300 series', async () => {
+    const port = await freePort();
+    const server = startApp('rpc-fib', 'server', ['--quiet', '--prefetch', '50'], { ...vhost.env, ...PRELOAD, METRICS_PORT: String(port) });
+    await server.waitFor(/Awaiting RPC requests/);
+    const channel = await (await vhost.connect()).createChannel();
+    for (let i = 0; i < 300; i++) channel.sendToQueue('rpc_queue', Buffer.from('1'), { replyTo: `reply-${i}`, correlationId: String(i) });
+    await eventually(async () => (await sample(port, 'amqp_messages_handled_total{destination="rpc_queue",outcome="ack"}')) === 300, 20_000, '300 requests');
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const published = text.split('\n').filter((l) => l.startsWith('amqp_messages_published_total{'));
+    expect(published.length).toBeLessThanOrEqual(101);
+    expect(await sample(port, 'amqp_messages_published_total{destination="(other)"}')).toBeGreaterThanOrEqual(200);
+  });
+
   it('a short program with METRICS_PORT still ends when its work is done; a bad port is one line', async () => {
     const port = await freePort();
     const sent = await runApp('hello', 'send', ['short'], { ...vhost.env, ...PRELOAD, METRICS_PORT: String(port) });

@@ -46,4 +46,14 @@ describe('npm run view', () => {
     expect(down.code).toBe(1);
     expect(down.stderr.trim()).toBe(`error: cannot reach the management API at http://127.0.0.1:${closed} (ECONNREFUSED): is the rabbitmq_management plugin on?`);
   });
+
+  it('a bad --host is a usage line, escaped; an address it cannot listen on is its own line, not the broker\'s', async () => {
+    const bad = await runApp('view', 'view', ['--host', '\x1b[2Jevil'], vhost.env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe('error: --host must be an address or a host name (got "\\x1b[2Jevil")');
+    const port = await freePort();
+    const elsewhere = await runApp('view', 'view', ['--host', '192.0.2.1', '--port', String(port)], { ...vhost.env, RABBITMQ_MANAGEMENT_URL: broker().managementUrl }); // TEST-NET-1: on no machine
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr.trim().split('\n').at(-1)).toBe(`error: cannot listen on 192.0.2.1:${port}: no such address on this machine (--host, --port)`);
+  });
 });
