@@ -20,25 +20,3 @@ export async function barePublish(channel: ConfirmChannel, queue: string, count:
   }
   while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
 }
-
-/** Consumes `count` messages with manual acks at `prefetch`, `workMs` of simulated work each. */
-export async function bareConsume(url: string, queue: string, count: () => void, prefetch: number, workMs: number): Promise<() => Promise<void>> {
-  const connection = await connectBare(url);
-  const channel = await connection.createChannel();
-  await channel.prefetch(prefetch);
-  let closed = false;
-  await channel.consume(queue, (message) => {
-    if (!message) return;
-    const settle = () => {
-      if (closed) return; // stopped while working: unacked, the broker requeues it
-      channel.ack(message);
-      count();
-    };
-    if (workMs > 0) setTimeout(settle, workMs);
-    else settle();
-  });
-  return () => {
-    closed = true;
-    return connection.close();
-  };
-}
