@@ -61,9 +61,21 @@ const writePrivate = (file, text, mode = 0o600) => {
 };
 writePrivate(envFile, '# Made by infra/make-env.mjs: the passwords of the compose users. Keep it private.\n' +
   lines([...definitions.users.map((u) => [variable(u.name), passwords[u.name]]), ['GRAFANA_ADMIN_PASSWORD', grafanaPassword], ['ERLANG_COOKIE', erlangCookie]]));
+// Where compose publishes the broker (or HAProxy): BROKER_AMQP_PORT and BROKER_MANAGEMENT_PORT move it, from the
+// shell or infra/.env, as compose reads them; empty (any free port) cannot be known before `up`.
+const published = (name, fallback) => {
+  const value = process.env[name] ?? known[name] ?? fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+    process.stderr.write(`error: ${name} must be a port from 1 to 65535 for infra/host.env (got "${JSON.stringify(value).slice(1, -1).slice(0, 40)}"); ` +
+      'with any free port, set RABBITMQ_PORT and RABBITMQ_MANAGEMENT_URL in .env to what `docker compose port rabbitmq 5672` (15672) prints\n');
+    process.exit(1);
+  }
+  return value;
+};
+const [amqpPort, managementPort] = [published('BROKER_AMQP_PORT', '5672'), published('BROKER_MANAGEMENT_PORT', '15672')];
 writePrivate(join(out, 'host.env'), '# Made by infra/make-env.mjs: the programs on this machine against the compose broker (cp infra/host.env .env).\n' +
-  lines([['RABBITMQ_HOST', 'localhost'], ['RABBITMQ_PORT', '5672'], ['RABBITMQ_VHOST', 'tutorials'], ['RABBITMQ_USER', 'tutorials'],
-    ['RABBITMQ_PASSWORD', passwords.tutorials], ['RABBITMQ_MANAGEMENT_URL', 'http://localhost:15672']]));
+  lines([['RABBITMQ_HOST', 'localhost'], ['RABBITMQ_PORT', amqpPort], ['RABBITMQ_VHOST', 'tutorials'], ['RABBITMQ_USER', 'tutorials'],
+    ['RABBITMQ_PASSWORD', passwords.tutorials], ['RABBITMQ_MANAGEMENT_URL', `http://localhost:${managementPort}`]]));
 const withHashes = { ...definitions, users: definitions.users.map((u) => ({ ...u, password_hash: hash(passwords[u.name]), hashing_algorithm: 'rabbit_password_hashing_sha256' })) };
 // Read by the broker in its container (another uid): readable, like the other files it is given.
 writePrivate(join(out, 'rabbitmq/definitions.local.json'), `${JSON.stringify(withHashes, null, 2)}\n`, 0o644);

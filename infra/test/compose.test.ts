@@ -144,6 +144,20 @@ describe('infra/docker-compose.yml', () => {
     for (const user of definitions.users) expect(passwordMatches(user.password_hash!, secrets[variable(user.name)]!), user.name).toBe(true);
   });
 
+  it('make-env: infra/host.env follows BROKER_AMQP_PORT and BROKER_MANAGEMENT_PORT; an empty one (any free port) is one line', () => {
+    const out = mkdtempSync(join(tmpdir(), 'compose-ports-'));
+    const run = (env: Record<string, string>) => spawnSync(process.execPath, [join(INFRA, 'make-env.mjs'), '--out', out], { encoding: 'utf8', env: { ...process.env, ...env } });
+    try {
+      expect(run({ BROKER_AMQP_PORT: '5673', BROKER_MANAGEMENT_PORT: '15673' }).status).toBe(0);
+      expect(readEnv(join(out, 'host.env'))).toMatchObject({ RABBITMQ_PORT: '5673', RABBITMQ_MANAGEMENT_URL: 'http://localhost:15673' });
+      const empty = run({ BROKER_AMQP_PORT: '' });
+      expect(empty.status).toBe(1);
+      expect(empty.stderr).toMatch(/^error: BROKER_AMQP_PORT must be a port from 1 to 65535 for infra\/host.env \(got ""\); with any free port, set RABBITMQ_PORT/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('make-env: a missing or unknown option is a usage line and exit 2, not a stack trace', () => {
     for (const args of [['--out'], ['--bogus']]) {
       const result = spawnSync(process.execPath, [join(INFRA, 'make-env.mjs'), ...args], { encoding: 'utf8' });

@@ -83,7 +83,7 @@ export function describeError(err: unknown, config?: RabbitConfig): string {
     // rabbitmq-stream-js-client cannot read the close a broker older than 3.11 sends it (key 22).
     [err.message === 'Unknown response 22', 'the broker closed the stream connection: rabbitmq-stream-js-client needs RabbitMQ 3.11 or later'],
     [err.message === 'socket hang up' || /Socket closed abruptly/.test(err.message),
-      `the broker${at} closed the connection during the handshake (TLS settings or a client certificate it requires?)`],
+      `the broker${at} closed the connection during the handshake (a load balancer with no broker behind it, TLS settings, or a client certificate it requires?)`],
   ];
   return lines.find(([matches]) => matches)?.[1] ?? redact(code && !err.message.includes(code) ? `${err.message} (${code})` : err.message);
 }

@@ -68,6 +68,7 @@ const ROLES: Role[] = [
   { app: 'rpc-fib', role: 'server', args: ['--prefetch', '10'], target: ['', 'rpc_queue'], normal: { body: '10', options: { replyTo: 'nobody', correlationId: 'normal' }, done: /^ \[\.\] fib\(10\)$/ }, drained: ['rpc_queue'] },
   { app: 'hello', role: 'receive', args: [], target: ['', 'hello'], normal: { body: 'normal', done: /^ \[x\] Received 'normal'$/ }, drained: ['hello'] },
   { app: 'fanout-logs', role: 'receive', args: [], target: ['logs', ''], normal: { body: 'normal', done: /^ \[x\] normal$/ }, drained: [] },
+  { app: 'direct-logs', role: 'receive', args: ['info'], target: ['direct_logs', 'info'], normal: { body: 'normal', done: /^ \[x\] info:normal$/ }, drained: [] },
   { app: 'topic-logs', role: 'receive', args: ['#'], target: ['topic_logs', 'any.key'], normal: { body: 'normal', done: /^ \[x\] any\.key:normal$/ }, drained: [] },
   { app: 'headers-logs', role: 'receive', args: ['any', 'level=error'], target: ['headers_logs', ''], normal: { body: 'normal', options: { headers: { level: 'error' } }, done: /^ \[x\] .*:normal$/ }, drained: [] },
   { app: 'stream-queue', role: 'receive', args: ['--offset', 'first'], target: ['', 'hello-nodejs-stream'], normal: { body: 'normal', done: /^ \[x\] Received message normal \(offset \d+\)$/ }, drained: [] },

@@ -341,7 +341,7 @@ main('bench', async () => {
   });
   writeFileSync(`${ROOT}/docs/performance-scaling.svg`, svg);
   writeFileSync(`${ROOT}/docs/performance.md`, [
-    '# Performance',
+    `# Performance: RabbitMQ ${version} on Node ${process.version.replace(/^v/, '')}`,
     '',
     'Written by `npm run bench` (do not edit by hand). Each figure is measured in one run on one broker,',
     'for the pattern programs (run as processes, as users run them) and for a minimal bare-amqplib loop',
@@ -354,6 +354,8 @@ main('bench', async () => {
     `- Date: ${new Date().toISOString().slice(0, 10)}`,
     `- Broker: ${info.description.replace(/ \(AMQP.*$/, '')}, RabbitMQ ${version}`,
     `- Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, broker and clients on the same machine`,
+    '- On a Debian machine, the same run on RabbitMQ 4.3 and Node 24 (the suite\'s platform, docs/testing.md):',
+    '  `infra/testing-root.sh run npm ci`, then `infra/testing-root.sh run npm run bench`',
     '',
     '```',
     printed,
@@ -431,8 +433,8 @@ main('bench', async () => {
     '  shutdown) is what remains of the gap at prefetch 100.',
     '- **Scaling**: N consumers, each handling one message at a time (10 ms of simulated work), each a',
     '  process of its own on both sides: N task-queue workers against N bare-consumer.ts processes.',
-    '  Efficiency is the rate of N consumers over N times the rate of one. One consumer reaches about',
-    '  80% of the 100 msg/s a 10 ms task allows, with bare amqplib too: timers fire late by up to a',
+    '  Efficiency is the rate of N consumers over N times the rate of one. One consumer reaches',
+    '  80-90% of the 100 msg/s a 10 ms task allows, with bare amqplib too: timers fire late by up to a',
     '  millisecond, and with prefetch 1 each next message waits for the ack\'s round trip through the',
     '  quorum queue.',
     '- Targets: publish >= 90% of bare amqplib, consume >= 95% (prefetch 1) and >= 90% (prefetch 100),',
