@@ -14,6 +14,7 @@ main('receive [--stream NAME] [--offset first|last|next|N|TIME]   (TIME: ISO 860
   const stream = values.stream ?? 'hello-nodejs-stream';
   const offset = streamOffset(values.offset ?? 'first');
   let channel: Channel;
+  let next: bigint | undefined; // after a reconnect, read on from the message after the last one read: no replay, no gap
 
   const connection = await connect({
     async setup(connection) {
@@ -28,8 +29,9 @@ main('receive [--stream NAME] [--offset first|last|next|N|TIME]   (TIME: ISO 860
         if (!message) return stop(`the broker cancelled the consumer of '${stream}' (was the stream deleted?)`);
         const at = message.properties.headers?.['x-stream-offset'];
         console.log(` [x] Received message ${printable(message.content.toString())} (offset ${at})`);
+        if (typeof at === 'number') next = BigInt(at) + 1n;
         channel.ack(message); // returns the credit; the message stays in the stream
-      }, { arguments: { 'x-stream-offset': offset } });
+      }, { arguments: { 'x-stream-offset': next === undefined ? offset : { '!': 'long', value: next } } });
       reading = true;
       console.log(` [*] Reading '${stream}' from ${values.offset ?? 'first'}. To exit press CTRL+C`);
     },

@@ -35,7 +35,7 @@ export function connect(options?: ConnectOptions): Promise<ChannelModel>;
 export async function connect(options: ConnectOptions = {}): Promise<ChannelModel | RecoveringChannelModel> {
   const settings = options.config ?? loadConfig();
   // A cluster's nodes, in turn: every attempt and every reconnection goes to the next address, and a
-  // later connect() starts after the last node that failed.
+  // later connect() starts after the node the last one used.
   const list = describeAddresses(settings);
   let node = startAt.get(list) ?? 0;
   let config = atAddress(settings, node);
@@ -132,10 +132,10 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
       try {
         // Without recovery an error ends the program, and the call that fails next ("channel closed")
         // would say less: this error is the program's one line (main() prints it).
-        const connection = (await Promise.race([opening, deadline])).on('error', (err: unknown) => {
-          startAt.set(list, (node + 1) % settings.addresses.length); // the next connect() tries another node first
-          stop(lost(err), { lost: true });
-        });
+        const connection = (await Promise.race([opening, deadline])).on('error', (err: unknown) => stop(lost(err), { lost: true }));
+        // The next connect() of this program starts at another node: this one's connection may fail, or stall
+        // (a frozen node: the program gives up on it and connects again).
+        startAt.set(list, (node + 1) % settings.addresses.length);
         connectedAgain(); // a program that connects again (new-task --count) is past the loss of the old connection
         watchSilence(connection);
         return watchBlocked(connection);
