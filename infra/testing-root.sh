@@ -83,7 +83,13 @@ enter() {
         npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false \
         ERL_EPMD_PORT="$EPMD_PORT" ERL_EPMD_ADDRESS=127.0.0.1 \
         sh -c "cd /repo && exec \"\$@\"" sh "$@"
-    ' bash -- "$@"
+    ' bash -- "$@" <&0 &
+  ns=$!
+  # unshare ignores INT and TERM while it waits, and PID 1 of a namespace takes no signal it has no handler
+  # for: on either, SIGKILL to unshare, which --kill-child passes to PID 1, which takes the rest with it.
+  trap '{ kill -KILL $ns; wait $ns; } 2>/dev/null || true; exit 130' INT
+  trap '{ kill -KILL $ns; wait $ns; } 2>/dev/null || true; exit 143' TERM HUP
+  wait $ns
 }
 
 case "${1:-}" in
