@@ -155,9 +155,13 @@ function fromUrl(raw: string, config: RabbitConfig, which = ''): void {
   if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') throw invalid(`has scheme "${url.protocol.replace(/:$/, '')}", not amqp or amqps`);
   if (url.protocol === 'amqps:') config.tls = { verify: true };
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  // URL leaves the host of an amqp:// URI as written, percent-encoded: an IDN goes to DNS as punycode.
-  config.hostname = zoned ? `${host}%${zoned[3]}` : isIP(host) ? host : host ? asciiHost(orFail(() => decodeURIComponent(host), () => invalid('has a badly encoded host'))) : 'localhost';
-  if (!config.hostname) throw invalid(`has a bad host name "${printableHost(url.hostname)}"`);
+  if (zoned) config.hostname = `${host}%${zoned[3]}`;
+  else if (!host || isIP(host)) config.hostname = host || 'localhost';
+  else {
+    // URL leaves the host of an amqp:// URI as written, percent-encoded: an IDN goes to DNS as punycode.
+    config.hostname = asciiHost(decode(host, 'host'));
+    if (!config.hostname) throw invalid(`has a bad host name "${printableHost(url.hostname)}"`);
+  }
   config.port = url.port ? intVar('RABBITMQ_URL port', url.port, 0, 1, 65535) : config.tls ? 5671 : 5672;
   if (url.username || url.password) [config.username, config.password] = [decode(url.username, 'user name'), decode(url.password, 'password')];
   // The spec says "amqp://host/" names the vhost "", which no broker has; like pika, take it as "/".
