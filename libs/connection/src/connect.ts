@@ -214,7 +214,9 @@ export async function tryEachAddress<T>(settings: RabbitConfig, open: (node: Rab
   for (let i = 0; ; i++) {
     const node = atAddress(settings, i);
     try {
-      return await open(node);
+      const opened = await open(node);
+      shutdownOnSignal(); // connected: from here a signal is a graceful shutdown, as with connect()
+      return opened;
     } catch (err) {
       const message = describeError(err, node);
       if (isFatal(err) || i === settings.addresses.length - 1) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { broker, freePort, runApp, useVhost } from '@rabbit-tutorials/testing';
+import { broker, brokerVersion, freePort, runApp, servesStreamClient, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
 
@@ -14,7 +14,10 @@ describe('npm run demo', () => {
     expect(result.stdout).toMatch(/retry worker \| \[rabbitmq\] attempt 2 for \S+ failed .*; next in 5 s\n.*retry worker \|  \[x\] Done pay invoice 7!! \(attempt 3\)/);
     expect(result.stdout).toMatch(/troubleshoot double-ack \|  \[!\] unknown delivery tag 1: /);
     expect(result.stdout).toMatch(/stream-queue reader 2 \|  \[x\] Received message second entry \(offset 1\)/);
-    expect(result.stdout.trim().split('\n').at(-1)).toBe('All 11 patterns behaved as expected.');
+    // On a broker older than 3.11 the stream-protocol programs are said to be skipped, not "ok".
+    const version = await brokerVersion();
+    expect(result.stdout.trim().split('\n').at(-1)).toBe(servesStreamClient(version) ? 'All 11 patterns behaved as expected.'
+      : `All 11 steps behaved as expected; skipped: stream-hello and stream-offset-tracking (they need RabbitMQ 3.11 or later; this broker is ${version}).`);
   }, 120_000);
 
   it('exits 1 naming the pattern that failed', async () => {
