@@ -37,14 +37,33 @@ describe('docs', () => {
     }
   });
 
-  it('has no dead relative links', () => {
+  it('has no dead relative links, anchors included', () => {
     const files = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
       ...patterns.filter((p) => p !== 'troubleshoot').map((p) => `docs/patterns/${p}.md`), ...patterns.map((p) => `apps/${p}/README.md`)];
     for (const file of files) {
-      for (const [, target] of read(file).matchAll(/\]\(([^)#]+?)(#[^)]*)?\)/g)) {
+      for (const [, target, anchor] of read(file).matchAll(/\]\(([^)#]*?)(?:#([^)]*))?\)/g)) {
         if (/^[a-z]+:/.test(target!)) continue;
-        expect(existsSync(join(ROOT, dirname(file), target!)), `${file} → ${target}`).toBe(true);
+        const linked = target ? join(dirname(file), target) : file;
+        expect(existsSync(join(ROOT, linked)), `${file} → ${target}`).toBe(true);
+        if (anchor && linked.endsWith('.md')) expect(anchors(linked), `${file} → ${target}#${anchor}`).toContain(anchor);
       }
     }
   });
 });
+
+/** The anchors GitHub makes for a Markdown file's headings: lower case, punctuation dropped, spaces to hyphens, -1, -2 for repeats. */
+function anchors(file: string): string[] {
+  const seen = new Map<string, number>();
+  let fenced = false;
+  const found: string[] = [];
+  for (const line of read(file).split('\n')) {
+    if (line.startsWith('```')) fenced = !fenced;
+    const heading = !fenced && /^#{1,6} (.*)$/.exec(line)?.[1];
+    if (!heading) continue;
+    const slug = heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+    const n = seen.get(slug) ?? 0;
+    seen.set(slug, n + 1);
+    found.push(n ? `${slug}-${n}` : slug);
+  }
+  return found;
+}
