@@ -1,12 +1,15 @@
 // What every troubleshooting case prints: the failure as our one line, then the fix working.
 import { type RabbitConfig, describeError } from '@rabbit-tutorials/connection';
 
-/** Expects `attempt` to fail, and prints the failure as the one line our programs show for it. */
-export async function reproduce(attempt: Promise<unknown>, config?: RabbitConfig): Promise<string> {
+/**
+ * Expects `attempt` to fail, and prints the failure as the one line our programs show for it; `what` names
+ * the mistake when a case shows more than one.
+ */
+export async function reproduce(attempt: Promise<unknown>, config?: RabbitConfig, what?: string): Promise<string> {
   const line = await attempt.then(() => {
     throw new Error('the failure did not happen: this broker behaves differently');
   }, (err: unknown) => describeError(err, config));
-  console.log(` [!] ${line}`);
+  console.log(` [!] ${what ? `${what}: ` : ''}${line}`);
   return line;
 }
 

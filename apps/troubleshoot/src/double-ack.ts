@@ -23,14 +23,14 @@ main('double-ack', async () => {
     const first = (await twice.get(queue)) as GetMessage;
     twice.ack(first);
     twice.ack(first);
-    await reproduce(closed(twice));
+    await reproduce(closed(twice), undefined, 'acked twice');
 
     const before = await connection.createChannel(); // the channel of a connection that is then lost
     const stale = (await before.get(queue)) as GetMessage;
     await before.close();
     const after = await connection.createChannel();
     after.ack(stale);
-    await reproduce(closed(after));
+    await reproduce(closed(after), undefined, 'acked on a channel that did not deliver it');
 
     const right = await connection.createChannel();
     const again = (await right.get(queue)) as GetMessage; // the unacked message, delivered again

@@ -21,8 +21,8 @@ describe('troubleshooting cases', () => {
     ['missing-exchange', [/^ \[!\] exchange 'troubleshoot-exchange-\d+' does not exist in vhost '[^']+': start the program that declares it first, or declare it here \(404 NOT_FOUND\)$/]],
     ['inequivalent', [/^ \[!\] queue 'troubleshoot-queue-\d+' in vhost '[^']+' already exists with x-queue-type = 'quorum', but this program declares x-queue-type = 'classic': .* \(406 PRECONDITION_FAILED\)$/]],
     ['double-ack', [
-      /^ \[!\] unknown delivery tag 1: this channel has no such delivery: it was acked already, or it came on another channel \(one closed by a reconnect: the broker delivers its unacked messages again\) \(406 PRECONDITION_FAILED\)$/,
-      /^ \[!\] unknown delivery tag 1: this channel has no such delivery/,
+      /^ \[!\] acked twice: unknown delivery tag 1: this channel has no such delivery: it was acked already, or it came on another channel \(one closed by a reconnect: the broker delivers its unacked messages again\) \(406 PRECONDITION_FAILED\)$/,
+      /^ \[!\] acked on a channel that did not deliver it: unknown delivery tag 1: this channel has no such delivery/,
     ]],
     ['unroutable', [/^ \[!\] the broker returned a message for 'nobody': no queue is bound for it on 'troubleshoot-exchange-\d+' \(it would have been dropped\)$/]],
     ['queue-full', [/^ \[!\] the broker refused '3' \(nack\): queue 'troubleshoot-queue-\d+' is full \(x-max-length 2, x-overflow reject-publish\)$/]],
