@@ -59,10 +59,16 @@ describe.skipIf(Boolean(skip))(`HAProxy in front of the cluster${skip ? ` (skipp
     expect((await runApp('task-queue', 'new-task', ['before.'], env)).code).toBe(0);
     await worker.waitFor(/^ \[x\] Done before\.$/);
 
+    const killedAt = Date.now();
     await killNode(node);
-    await worker.waitFor(/reconnected to /, 1, 60_000);
     const name = ['rabbitmq', 'rabbitmq-2', 'rabbitmq-3'][cluster().nodes.indexOf(node)];
-    await haproxy.waitFor(new RegExp(`Server amqp/${name} is DOWN`), 1, 20_000);
+    // Out of the backend within two checks of a second each (the config's inter 1s fall 2), and the worker back.
+    const down = new RegExp(`Server amqp/${name} is DOWN`);
+    await haproxy.waitFor(down, 1, 20_000);
+    const outMs = haproxy.arrivedAt(down)! - killedAt;
+    console.log(`[cluster] HAProxy: ${name} out of the backend ${outMs} ms after the kill`);
+    expect(outMs).toBeLessThan(3500);
+    await worker.waitFor(/reconnected to /, 1, 60_000);
     expect((await runApp('task-queue', 'new-task', ['after.'], env)).code).toBe(0);
     await worker.waitFor(/^ \[x\] Done after\.$/);
     expect(worker.child.exitCode).toBeNull();
