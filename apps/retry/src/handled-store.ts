@@ -9,7 +9,9 @@
 import { closeSync, constants, openSync, readSync, renameSync, writeSync } from 'node:fs';
 
 const KEEP = 100_000;
+const MAX_ID = 255; // an AMQP message id (shortstr) is at most 255 characters
 const MAX_RESULT = 200;
+const MAX_LINE = MAX_ID + 1 + MAX_RESULT;
 const flat = (text: string, max: number) => text.slice(0, max).replace(/[\t\n\r]/g, ' ');
 
 export class HandledStore {
@@ -43,9 +45,9 @@ export class HandledStore {
 
   /** Records the work's result under the message id: call it before the ack. */
   record(id: string, result: string): void {
-    const line = `${flat(id, 255)}\t${flat(result, MAX_RESULT)}\n`; // a message id is at most 255 characters
-    if (this.fd !== undefined) writeSync(this.fd, line);
-    this.remember(id, flat(result, MAX_RESULT));
+    const cut = flat(result, MAX_RESULT);
+    if (this.fd !== undefined) writeSync(this.fd, `${flat(id, MAX_ID)}\t${cut}\n`);
+    this.remember(id, cut);
   }
 
   private remember(id: string, result: string) {
@@ -74,10 +76,10 @@ function eachLine(fd: number, each: (line: string) => void): void {
     let data = Buffer.concat([partial, chunk.subarray(0, n)]);
     let newline;
     while ((newline = data.indexOf(0x0a)) >= 0) {
-      if (newline > 0) each(data.toString('utf8', 0, Math.min(newline, 255 + 1 + MAX_RESULT)));
+      if (newline > 0) each(data.toString('utf8', 0, Math.min(newline, MAX_LINE)));
       data = data.subarray(newline + 1);
     }
-    partial = Buffer.from(data.subarray(0, 255 + 1 + MAX_RESULT)); // a longer line (an older version's) is read cut
+    partial = Buffer.from(data.subarray(0, MAX_LINE)); // a longer line (an older version's) is read cut
   }
   if (partial.length > 0) each(partial.toString('utf8'));
 }
