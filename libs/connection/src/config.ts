@@ -130,7 +130,7 @@ function hostList(name: string, value: string): [string, number | undefined][] {
 }
 
 /** A host name as DNS takes it (an IDN as punycode: bücher.example → xn--bcher-kva.example), or '' if it is none. */
-function asciiHost(name: string): string {
+export function asciiHost(name: string): string {
   const ascii = domainToASCII(name);
   return /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(ascii) ? ascii : '';
 }

@@ -3,15 +3,17 @@
 // rates, redrawn every 1.5 s. Same configuration as the apps (RABBITMQ_*, RABBITMQ_MANAGEMENT_URL).
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { BrokerError, UsageError, intOption, isLoopback, loadConfig, log, main, printable, untilShutdown } from '@rabbit-tutorials/connection';
+import { BrokerError, UsageError, asciiHost, intOption, isLoopback, loadConfig, log, main, printable, untilShutdown } from '@rabbit-tutorials/connection';
 import { Management, managementFromEnv } from '@rabbit-tutorials/management';
 import { checkPage, startView } from './server.js';
 
 main('view [--vhost NAME] [--port N] [--host ADDRESS]   (default: the apps\' vhost, port 15680, 127.0.0.1)', async () => {
   const { values } = parseArgs({ options: { vhost: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } });
   const port = intOption('port', values.port, 15680, 0, 65535);
-  const host = values.host ?? '127.0.0.1';
-  if (!isIP(host) && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(host)) throw new UsageError(`--host must be an address or a host name (got "${printable(host, 60)}")`);
+  const given = values.host ?? '127.0.0.1';
+  // A host name as the broker's host is read (an IDN as punycode), or an address.
+  const host = isIP(given) ? given : asciiHost(given);
+  if (!host) throw new UsageError(`--host must be an address or a host name (got "${printable(given, 60)}")`);
   const vhost = values.vhost ?? loadConfig().vhost;
   checkPage();
   const api = new Management(managementFromEnv());
