@@ -32,7 +32,7 @@ create() {
   local want="forky $PACKAGES npm $(npm --version)"
   if [ "$(cat "$ROOT/$STAMP" 2>/dev/null)" = "$want" ]; then echo "testing root: $ROOT (kept)"; return; fi
   command -v debootstrap >/dev/null || die "needs debootstrap (apt-get install debootstrap)"
-  # Debian 12's debootstrap has no forky script; sid's (testing's rules are the same) works on 12 and 13.
+  # Debian 12's debootstrap has no forky script: sid's (the same rules) is used on any host (checked on Debian 12).
   local scripts=/usr/share/debootstrap/scripts
   local new="$ROOT.new"
   rm -rf "$new" && mkdir -p "$new" && chmod 755 "$new"
