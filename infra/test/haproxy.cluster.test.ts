@@ -9,7 +9,10 @@ import { AppProcess, freePort, killNode } from '@rabbit-tutorials/broker';
 import { ROOT, cluster, clusterManagement, eventually, noCluster, runApp, startApp, useClusterVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useClusterVhost();
-const noHaproxy = spawnSync('sh', ['-c', 'command -v haproxy'], { stdio: 'ignore' }).status !== 0 ? 'haproxy is not installed (apt-get install haproxy)' : undefined;
+// The config's init-state needs HAProxy 3.1 or later (Debian 12 has 2.6).
+const version = /HAProxy version (\d+)\.(\d+)/.exec(spawnSync('haproxy', ['-v'], { encoding: 'utf8' }).stdout ?? '');
+const noHaproxy = !version ? 'haproxy is not installed (apt-get install haproxy)'
+  : Number(version[1]) * 100 + Number(version[2]) < 301 ? `needs HAProxy 3.1 or later (this is ${version[1]}.${version[2]})` : undefined;
 const skip = noCluster() ?? noHaproxy;
 
 describe.skipIf(Boolean(skip))(`HAProxy in front of the cluster${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -37,11 +40,27 @@ describe.skipIf(Boolean(skip))(`HAProxy in front of the cluster${skip ? ` (skipp
     await eventually(() => fetch(`http://127.0.0.1:${ports.management}/api/overview`, {
       headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
     }).then((r) => r.ok, () => false), 20_000, 'the management API through HAProxy');
+    // init-state fully-down: each node in the AMQP backend only after its checks passed (no traffic before).
+    for (const name of names) await haproxy.waitFor(new RegExp(`Server amqp/${name} is UP, reason: Layer7 check passed`), 1, 20_000);
   });
   afterAll(async () => {
     haproxy?.kill('SIGKILL');
     await haproxy?.exited;
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the switch to HAProxy: its one AMQP address with the three stream ports `npm run broker` prints, every program starts', async () => {
+    const env = {
+      RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${ports.amqp}/${encodeURIComponent(vhost.name)}`,
+      RABBITMQ_STREAM_PORT: cluster().nodes.map((n) => n.ports.stream).join(','),
+    };
+    const receive = startApp('stream-hello', 'receive', [], env);
+    await receive.waitFor(/Waiting for messages/);
+    expect(await runApp('stream-hello', 'send', ['through the switch'], env)).toMatchObject({ code: 0 });
+    await receive.waitFor(/Received message through the switch$/);
+    expect(await runApp('hello', 'send', ['amqp too'], env)).toMatchObject({ code: 0 });
+    receive.kill('SIGINT');
+    expect(await receive.exited).toMatchObject({ code: 0 });
   });
 
   it('one address for the programs: when the node behind a worker\'s connection is killed, HAProxy sends it to another, marked down', async () => {

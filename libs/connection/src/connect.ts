@@ -212,15 +212,15 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
  */
 export async function tryEachAddress<T>(settings: RabbitConfig, open: (node: RabbitConfig) => Promise<T>): Promise<T> {
   for (let i = 0; ; i++) {
-    const node = atAddress(settings, i);
+    const node = { ...settings, ...settings.streamAddresses[i] };
     try {
       const opened = await open(node);
       shutdownOnSignal(); // connected: from here a signal is a graceful shutdown, as with connect()
       return opened;
     } catch (err) {
       const message = describeError(err, node);
-      if (isFatal(err) || i === settings.addresses.length - 1) {
-        throw new BrokerError(settings.addresses.length === 1 ? message : `${message} (tried ${describeAddresses(settings)})`, true, { cause: err });
+      if (isFatal(err) || i === settings.streamAddresses.length - 1) {
+        throw new BrokerError(settings.streamAddresses.length === 1 ? message : `${message} (tried ${describeAddresses(settings, true)})`, true, { cause: err });
       }
       log(`${message}; trying the next address`);
     }

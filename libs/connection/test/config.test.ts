@@ -40,6 +40,12 @@ describe('loadConfig', () => {
     ]);
     expect(loadConfig({ RABBITMQ_HOST: '::1' }).addresses).toEqual([{ hostname: '::1', port: 5672, streamPort: 5552 }]);
     expect(loadConfig({}).addresses).toEqual([{ hostname: 'localhost', port: 5672, streamPort: 5552 }]);
+    // One AMQP address (a balancer) with the nodes' stream ports: the stream programs try that host at each.
+    const balanced = loadConfig({ RABBITMQ_URL: 'amqp://lb:5680', RABBITMQ_STREAM_PORT: '5552,5553,5554' });
+    expect(balanced.addresses).toEqual([{ hostname: 'lb', port: 5680, streamPort: 5552 }]);
+    expect(balanced.streamAddresses.map((a) => a.streamPort)).toEqual([5552, 5553, 5554]);
+    expect(describeAddresses(balanced, true)).toBe('lb:5552, lb:5553, lb:5554');
+    expect(c.streamAddresses).toEqual(c.addresses);
   });
 
   it.each([
