@@ -13,9 +13,10 @@ import { composeV2, dockerAvailable, eventually, hasLocalRabbitmq, ROOT, runApp,
 import { urlHost } from '@rabbit-tutorials/broker';
 import { loadConfig } from '@rabbit-tutorials/connection';
 
-/** Is Debian's haproxy (or any) on PATH? */
+/** Is an haproxy that reads the config (3.1 or later: init-state) on PATH? Debian 12's is 2.6. */
 function hasHaproxy(): boolean {
-  return spawnSync('sh', ['-c', 'command -v haproxy'], { stdio: 'ignore' }).status === 0;
+  const version = /HAProxy version (\d+)\.(\d+)/.exec(spawnSync('haproxy', ['-v'], { encoding: 'utf8' }).stdout ?? '');
+  return version !== null && Number(version[1]) * 100 + Number(version[2]) >= 301;
 }
 
 const INFRA = join(ROOT, 'infra');
@@ -258,10 +259,15 @@ describe('infra/docker-compose.cluster.yml: three nodes and HAProxy', () => {
       // The cluster's config where the single broker's was; the definitions, plugins and a data volume of its own.
       expect(node.volumes).toEqual([
         './rabbitmq/cluster.conf:/etc/rabbitmq/conf.d/90-tutorials.conf:ro', './rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro',
-        './rabbitmq/definitions.local.json:/etc/rabbitmq/definitions.json:ro', `${name}-data:/var/lib/rabbitmq`]);
+        './rabbitmq/definitions.local.json:/etc/rabbitmq/definitions.json:ro', `${name === 'rabbitmq' ? 'rabbitmq-1' : name}-data:/var/lib/rabbitmq`]);
       // Started together: RabbitMQ 4's peer discovery holds a lone new node until a second one answers.
       expect(node.depends_on, name).toBeUndefined();
     }
+    // No data volume shared with the single broker: switching stacks (the README's order) keeps each one's data.
+    const singleVolumes = (compose.services.rabbitmq!.volumes ?? []).map((v) => v.split(':')[0]);
+    for (const name of nodes) expect(singleVolumes).not.toContain(cluster.services[name]!.volumes!.at(-1)!.split(':')[0]);
+    expect(Object.keys((parse(readFileSync(join(INFRA, 'docker-compose.cluster.yml'), 'utf8'), { customTags: [RESET, RESET_SCALAR] }) as { volumes: object }).volumes))
+      .toEqual(['rabbitmq-1-data', 'rabbitmq-2-data', 'rabbitmq-3-data']);
     expect(conf).toMatch(/^cluster_formation\.peer_discovery_backend = classic_config$/m);
     expect(conf).toMatch(/^cluster_partition_handling = pause_minority$/m);
     // Each node advertises its own host for streams (the default), not the single broker's localhost.
@@ -293,7 +299,7 @@ describe('infra/docker-compose.cluster.yml: three nodes and HAProxy', () => {
     expect(haproxy).toContain('tcp-check send-binary 414d515000000901');
   });
 
-  it.skipIf(!hasHaproxy())('haproxy -c accepts infra/haproxy/haproxy.cfg', () => {
+  it.skipIf(!hasHaproxy())('haproxy -c (3.1 or later) accepts infra/haproxy/haproxy.cfg', () => {
     const result = spawnSync('haproxy', ['-c', '-f', join(INFRA, 'haproxy/haproxy.cfg')], { encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);
   });
@@ -307,8 +313,6 @@ describe('infra/docker-compose.cluster.yml: three nodes and HAProxy', () => {
       const config = loadConfig({ ...compose.services[name]!.environment, ...cluster.services[name]!.environment });
       expect(config.addresses.map((a) => `${a.hostname}:${a.port}:${a.streamPort}`)).toEqual(nodes.map((n) => `${n}:5672:5552`));
     }
-    expect(Object.keys((parse(readFileSync(join(INFRA, 'docker-compose.cluster.yml'), 'utf8'), { customTags: [RESET, RESET_SCALAR] }) as { volumes: object }).volumes))
-      .toEqual(['rabbitmq-2-data', 'rabbitmq-3-data']);
   });
 });
 
@@ -596,4 +600,30 @@ describe('docker compose up (needs a Docker engine and Compose v2)', async () =>
       await environment.down();
     }
   }, 600_000);
+
+  it.skipIf(Boolean(skip))(`single -> cluster -> single, as the README runs them: each stack keeps its own data; the cluster forms one cluster${skip}`, () => {
+    makeEnv(INFRA);
+    const project = `switch-${process.pid}`;
+    const single = ['-f', 'docker-compose.yml'];
+    const clustered = [...single, '-f', 'docker-compose.cluster.yml'];
+    const compose = (files: string[], ...args: string[]) => {
+      const run = spawnSync('docker', ['compose', '-p', project, ...files, ...args], { cwd: INFRA, encoding: 'utf8', env: { ...process.env, BROKER_AMQP_PORT: '', BROKER_MANAGEMENT_PORT: '' } });
+      expect(run.status, `docker compose ${args.join(' ')}: ${run.stderr}`).toBe(0);
+      return run.stdout;
+    };
+    try {
+      compose(single, 'up', '-d', '--wait', 'rabbitmq');
+      compose(single, 'exec', '-T', 'rabbitmq', 'rabbitmqctl', 'add_vhost', 'kept-by-the-single-broker');
+      compose(single, 'down');
+      compose(clustered, 'up', '-d', '--wait', 'rabbitmq', 'rabbitmq-2', 'rabbitmq-3');
+      const status = JSON.parse(compose(clustered, 'exec', '-T', 'rabbitmq', 'rabbitmqctl', 'cluster_status', '--formatter', 'json')) as { running_nodes: string[] };
+      expect(status.running_nodes.sort()).toEqual(['rabbit@rabbitmq', 'rabbit@rabbitmq-2', 'rabbit@rabbitmq-3']); // one cluster, not two
+      expect(compose(clustered, 'exec', '-T', 'rabbitmq', 'rabbitmqctl', 'list_vhosts', '-q')).not.toContain('kept-by-the-single-broker');
+      compose(clustered, 'down');
+      compose(single, 'up', '-d', '--wait', 'rabbitmq');
+      expect(compose(single, 'exec', '-T', 'rabbitmq', 'rabbitmqctl', 'list_vhosts', '-q')).toContain('kept-by-the-single-broker');
+    } finally {
+      spawnSync('docker', ['compose', '-p', project, ...clustered, 'down', '-v'], { cwd: INFRA, stdio: 'ignore' });
+    }
+  }, 900_000);
 });
