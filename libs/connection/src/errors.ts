@@ -64,10 +64,16 @@ export function describeError(err: unknown, config?: RabbitConfig): string {
   const code = String((err as { code?: unknown }).code ?? '');
   const syscall = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)\b/.exec(`${code} ${err.message}`)?.[1] ?? '';
   const streamPort = config !== undefined && (err as { port?: unknown }).port === config.streamPort;
+  // A host name that failed to resolve and is none of the configured ones.
+  const failedHost = (err as { hostname?: unknown }).hostname ?? /(?:ENOTFOUND|EAI_AGAIN) (\S+)/.exec(err.message)?.[1];
+  const notOurs = typeof failedHost === 'string' && config && !config.addresses.some((a) => a.hostname === failedHost) && failedHost !== config.hostname ? failedHost : undefined;
   const lines: [boolean, string][] = [
     [syscall === 'ECONNREFUSED' && streamPort, `cannot reach the stream port ${config?.streamPort} of ${config?.hostname}: connection refused ` +
       '(is RabbitMQ running with the stream plugin? rabbitmq-plugins enable rabbitmq_stream; else check RABBITMQ_STREAM_PORT)'],
     [syscall === 'ECONNREFUSED', `cannot reach the broker${at}: connection refused (is RabbitMQ running and listening there?)`],
+    // A stream client goes on to the host a node advertises: compose's node names do not resolve outside it.
+    [/ENOTFOUND|EAI_AGAIN/.test(syscall) && notOurs !== undefined, `host ${JSON.stringify((notOurs ?? '').slice(0, 100))} not found: a RabbitMQ node advertises it for streams ` +
+      '(stream.advertised_host) and this machine cannot resolve it; from outside compose, run the stream programs in compose or set advertised_host (docs/cluster.md)'],
     [/ENOTFOUND|EAI_AGAIN/.test(syscall), `cannot reach the broker${at}: host ${host ?? ''} not found (check RABBITMQ_HOST or RABBITMQ_URL)`.replace('host  ', 'host ')],
     [syscall === 'ETIMEDOUT', `timed out connecting to the broker${at} (check the address, a firewall, or raise RABBITMQ_CONNECT_TIMEOUT_MS)`],
     [syscall === 'EHOSTUNREACH', `cannot reach the broker${at}: host unreachable`],
