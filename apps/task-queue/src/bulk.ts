@@ -8,7 +8,7 @@
 import type { ConfirmChannel, Options } from 'amqplib';
 import { BrokerError, connect, log } from '@rabbit-tutorials/connection';
 
-interface Progress { confirmed: number; lastLog: number; lostAt?: number; refusals: number; lastAnswer: number }
+interface Progress { confirmed: number; lastLog: number; lastConfirmAt?: number; lostAt?: number; refusals: number; lastAnswer: number; sends: Uint8Array }
 
 const STALL_MS = 15_000;
 const SENT = 2;
@@ -24,8 +24,9 @@ class RoundFailed extends Error {}
 
 export async function publishNumbered(queue: string, queueOptions: Options.AssertQueue, text: string, count: number, window: number): Promise<void> {
   const confirmed = new Uint8Array(count); // task i: 0 not sent, SENT, then CONFIRMED by the broker
-  // lostAt: when the last round failed; refusals: rounds in a row ended by a nack (the pause doubles).
-  const progress: Progress = { confirmed: 0, lastLog: 0, lostAt: undefined, refusals: 0, lastAnswer: Date.now() };
+  // lostAt: the last confirm before a round failed; refusals: rounds in a row ended by a nack (the pause
+  // doubles); sends: how often each task was published (up to 255).
+  const progress: Progress = { confirmed: 0, lastLog: 0, refusals: 0, lastAnswer: Date.now(), sends: new Uint8Array(count) };
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort()).once('SIGTERM', () => abort.abort());
   let started: number | undefined; // the rate counts publishing, not connecting
@@ -59,11 +60,14 @@ export async function publishNumbered(queue: string, queueOptions: Options.Asser
       break;
     } catch (err) {
       if (abort.signal.aborted || !(err instanceof RoundFailed || /closed/.test((err as Error).message))) throw err;
-      progress.lostAt ??= performance.now();
+      progress.lostAt ??= progress.lastConfirmAt ?? started ?? performance.now();
       pause = /nack/.test((err as Error).message) ? Math.min(5000, 100 * 2 ** progress.refusals++) : 0;
-      const resent = confirmed.reduce((n, state) => n + (state === SENT ? 1 : 0), 0); // the broker may have these
+      // Sent and not confirmed: the broker may have these, each once per time it was sent.
+      let resent = 0;
+      let most = 0;
+      confirmed.forEach((state, i) => state === SENT && (resent++, most = Math.max(most, progress.sends[i]!)));
       log(`${(err as Error).message}; reconnecting${pause ? ` in ${pause} ms` : ''} to publish the ${count - progress.confirmed} tasks not confirmed yet` +
-        ` (${resent} of them sent already: they may arrive twice)`);
+        ` (${resent} of them sent already${most > 1 ? `, some ${most === 255 ? '255 or more' : most} times` : ''}: they may arrive ${most > 1 ? 'more than once' : 'twice'})`);
     } finally {
       clearInterval(watchdog);
       await closeSoon(connection);
@@ -99,6 +103,7 @@ async function publishRound(channel: ConfirmChannel, queue: string, text: string
   const send = (i: number): boolean => {
     inFlight++;
     confirmed[i] = SENT;
+    progress.sends[i] = Math.min(255, progress.sends[i]! + 1);
     return channel.sendToQueue(queue, Buffer.from(`${text} #${i + 1}`), { persistent: true, messageId: String(i + 1) }, (err) => {
       inFlight--;
       progress.lastAnswer = Date.now();
@@ -106,8 +111,9 @@ async function publishRound(channel: ConfirmChannel, queue: string, text: string
         if (confirmed[i] !== CONFIRMED) progress.confirmed++;
         confirmed[i] = CONFIRMED;
         progress.refusals = 0;
+        progress.lastConfirmAt = performance.now();
         if (progress.lostAt !== undefined) {
-          log(`confirmed again ${Math.round(performance.now() - progress.lostAt)} ms after publishing was interrupted`);
+          log(`confirmed again ${Math.round(progress.lastConfirmAt - progress.lostAt)} ms after the last confirm before the interruption`);
           progress.lostAt = undefined;
         }
         if (Date.now() - progress.lastLog >= 1000) {
