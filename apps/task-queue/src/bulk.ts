@@ -61,7 +61,8 @@ export async function publishNumbered(queue: string, queueOptions: Options.Asser
     } catch (err) {
       if (abort.signal.aborted || !(err instanceof RoundFailed || /closed/.test((err as Error).message))) throw err;
       progress.lostAt ??= progress.lastConfirmAt ?? started ?? performance.now();
-      pause = /nack/.test((err as Error).message) ? Math.min(5000, 100 * 2 ** progress.refusals++) : 0;
+      // At most 1 s: a new leader takes over within a second or so, and a longer pause only adds to the gap.
+      pause = /nack/.test((err as Error).message) ? Math.min(1000, 100 * 2 ** progress.refusals++) : 0;
       // Sent and not confirmed: the broker may have these, each once per time it was sent.
       let resent = 0;
       let most = 0;

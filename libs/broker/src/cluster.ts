@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { dockerAvailable, RABBITMQ_IMAGE, pullWithProgress, urlHost } from './docker-broker.js';
 import { ENABLED_PLUGINS } from './broker-config.js';
 import { freePort } from './ports.js';
-import { hasLocalRabbitmq, type LocalBrokerSpec, startLocalBroker } from './local-broker.js';
+import { hasLocalRabbitmq, type LocalBrokerSpec, rabbitmqctl, startLocalBroker } from './local-broker.js';
 import { destroyLocalCluster, freezeNode as freezeLocal, killNode as killLocal, launchLocalCluster, pidOf, restartNode as restartLocal,
   thawNode as thawLocal } from './local-cluster.js';
 import { waitUntilReady } from './ready.js';
@@ -94,12 +94,32 @@ export async function startNode(node: ClusterNode): Promise<void> {
   await waitUntilReady({ host: node.host, amqpPort: node.ports.amqp, ...managementOf(node), managementUrl: managementOf(node).url }, { timeoutMs: 120_000 });
 }
 
-/** A rolling restart's step: a clean stop and start of one node, back in the cluster. */
+/**
+ * A rolling restart's step: a clean stop and start of one node, back in the cluster, its AMQP port
+ * answering and its quorum queues' and streams' members online (awaitOnlineMembers).
+ */
 export async function restartNode(cluster: ClusterInfo, node: ClusterNode): Promise<void> {
-  if (node.local) return restartLocal({ nodes: cluster.nodes.map((n) => n.local!) }, node.local);
-  await (await container(node)).restart({ t: 60 });
-  await waitUntilReady({ host: node.host, amqpPort: node.ports.amqp, ...managementOf(node), managementUrl: managementOf(node).url }, { timeoutMs: 120_000 });
-  await waitForMembers(cluster, cluster.nodes.length);
+  if (node.local) await restartLocal({ nodes: cluster.nodes.map((n) => n.local!) }, node.local);
+  else {
+    await (await container(node)).restart({ t: 60 });
+    await waitUntilReady({ host: node.host, amqpPort: node.ports.amqp, ...managementOf(node), managementUrl: managementOf(node).url }, { timeoutMs: 120_000 });
+    await waitForMembers(cluster, cluster.nodes.length);
+  }
+  await awaitOnlineMembers(node);
+}
+
+/**
+ * Waits until every quorum queue and stream with a member on `node` has more than a quorum of members
+ * online: with three, all three (RabbitMQ's own check before stopping a node). A node listed as running
+ * may not have its members back yet; a fault then would leave a queue without a quorum for a while.
+ */
+export async function awaitOnlineMembers(node: ClusterNode, timeoutSeconds = 120): Promise<void> {
+  const args = ['await_online_quorum_plus_one', '-t', String(timeoutSeconds)];
+  if (node.local) return void await rabbitmqctl(node.local, args, 'rabbitmq-upgrade');
+  const { getContainerRuntimeClient } = await import('testcontainers');
+  const client = await getContainerRuntimeClient();
+  const { exitCode, output } = await client.container.exec(client.container.getById(node.containerId!), ['rabbitmq-upgrade', ...args]);
+  if (exitCode !== 0) throw new Error(`rabbitmq-upgrade await_online_quorum_plus_one on ${node.nodeName}: ${output.trim()}`);
 }
 
 /** Waits until `count` nodes run in the cluster, as the management API of a running node reports it. */

@@ -184,9 +184,9 @@ export function serverOutput(spec: LocalBrokerSpec): string {
   return existsSync(file) ? readFileSync(file, 'utf8') : '';
 }
 
-/** Runs rabbitmqctl against the node. */
-export async function rabbitmqctl(spec: LocalBrokerSpec, args: string[]): Promise<string> {
-  const { stdout } = await run('rabbitmqctl', args, { env: nodeEnv(spec), timeout: 120_000 });
+/** Runs rabbitmqctl (or another of RabbitMQ's CLI tools) against the node. */
+export async function rabbitmqctl(spec: LocalBrokerSpec, args: string[], tool: 'rabbitmqctl' | 'rabbitmq-upgrade' = 'rabbitmqctl'): Promise<string> {
+  const { stdout } = await run(tool, args, { env: nodeEnv(spec), timeout: 150_000 });
   return stdout;
 }
 

@@ -1,6 +1,6 @@
 // The cluster tests' helpers: the three-node cluster of cluster-setup.ts, a fresh vhost per test,
 // programs pointed at the nodes in a chosen order, and every node running again before each test.
-import { type ClusterInfo, type ClusterNode, managementOf, nodeRunning, nodesUrl, startNode, thawNode, waitForMembers } from '@rabbit-tutorials/broker';
+import { awaitOnlineMembers, type ClusterInfo, type ClusterNode, managementOf, nodeRunning, nodesUrl, startNode, thawNode, waitForMembers } from '@rabbit-tutorials/broker';
 import { Management } from '@rabbit-tutorials/management';
 import { afterEach, beforeEach, inject } from 'vitest';
 import { uniqueName } from './index.js';
@@ -27,14 +27,18 @@ export function clusterManagement(node = cluster().nodes[0]!): Management {
   return new Management(managementOf(node));
 }
 
-/** Nodes killed or frozen by the previous test run again, and the cluster has all its members. */
+/** Nodes killed or frozen by the previous test run again, the cluster has all its members, and their queues theirs. */
 async function heal(): Promise<void> {
   const { nodes } = cluster();
+  const started: ClusterNode[] = [];
   for (const node of nodes) {
     await thawNode(node);
-    if (!(await nodeRunning(node))) await startNode(node);
+    if (await nodeRunning(node)) continue;
+    await startNode(node);
+    started.push(node);
   }
   await waitForMembers(cluster(), nodes.length);
+  for (const node of started) await awaitOnlineMembers(node);
 }
 
 export interface ClusterVhost {
