@@ -5,7 +5,9 @@ import { UsageError, connect, log, main, messageText, printable } from '@rabbit-
 
 const EXCHANGE = 'direct_logs';
 
-main('emit [severity] [message... | -]   (default: info Hello World!; - reads it from standard input)', async () => {
+main(`emit [severity] [message... | -]   (default: info Hello World!; - reads it from standard input)
+Publishes a log message to the direct exchange "direct_logs" with its severity as routing key.
+Example: npx nx run direct-logs:emit -- error "Run. Run. Or it will explode."`, async () => {
   const { positionals: [severity = 'info', ...words] } = parseArgs({ allowPositionals: true });
   const text = await messageText(words, 'Hello World!');
   if (Buffer.byteLength(severity) > 255) throw new UsageError(`the severity is at most 255 bytes (got ${Buffer.byteLength(severity)})`);

@@ -7,7 +7,10 @@ import { UsageError, connect, main, printable, untilShutdown } from '@rabbit-tut
 const EXCHANGE = 'direct_logs';
 const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a bad byte is still shown
 
-main('receive <severity>... (e.g. info warning error)', async () => {
+main(`receive <severity>... (e.g. info warning error)
+Prints the messages of "direct_logs" whose severity is one of those given, through a temporary queue
+bound once per severity.
+Example: npx nx run direct-logs:receive -- warning error`, async () => {
   const { positionals: severities } = parseArgs({ allowPositionals: true });
   if (severities.length === 0) throw new UsageError('name at least one severity');
   // AMQP keys are short strings: checked here, or the broker would end the connection mid-setup.

@@ -6,7 +6,10 @@ import { connect, log, main, messageText, printable } from '@rabbit-tutorials/co
 
 const EXCHANGE = 'logs';
 
-main('emit [message... | -]   (default: info: Hello World!; - reads it from standard input)', async () => {
+main(`emit [message... | -]   (default: info: Hello World!; - reads it from standard input)
+Publishes one log message to the fanout exchange "logs": every bound queue gets a copy; with no
+receiver running it goes nowhere and the broker says so.
+Example: npx nx run fanout-logs:emit -- "info: Hello World!"`, async () => {
   const { positionals } = parseArgs({ allowPositionals: true });
   const text = await messageText(positionals, 'info: Hello World!');
 

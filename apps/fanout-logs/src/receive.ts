@@ -7,7 +7,10 @@ import { connect, main, printable, untilShutdown } from '@rabbit-tutorials/conne
 const EXCHANGE = 'logs';
 const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a bad byte is still shown
 
-main('receive', async () => {
+main(`receive
+Prints every message published to the fanout exchange "logs" from now on, through a temporary queue of
+its own (exclusive, server-named, bound to "logs").
+Example: npx nx run fanout-logs:receive`, async () => {
   parseArgs({}); // takes no arguments
   let channel: Channel;
 

@@ -7,7 +7,10 @@ import { addHeader } from './headers.js';
 
 const EXCHANGE = 'headers_logs';
 
-main('emit --header name=value... [message... | -] (e.g. -H level=error -H source=db "disk full"; - reads standard input)', async () => {
+main(`emit --header name=value... [message... | -] (e.g. -H level=error -H source=db "disk full"; - reads standard input)
+Publishes a log message carrying the headers given to the headers exchange "headers_logs" (the routing
+key plays no part).
+Example: npx nx run headers-logs:emit -- -H level=error -H source=db "disk full"`, async () => {
   const { values, positionals: words } = parseArgs({ allowPositionals: true, options: { header: { type: 'string', short: 'H', multiple: true } } });
   const headers = (values.header ?? []).reduce(addHeader, Object.create(null));
   if (Object.keys(headers).length === 0) throw new UsageError('give at least one --header name=value');

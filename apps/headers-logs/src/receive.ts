@@ -8,7 +8,10 @@ import { addHeader } from './headers.js';
 const EXCHANGE = 'headers_logs';
 const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a bad byte is still shown
 
-main('receive <all|any> <header=value>... (e.g. all level=error source=db)', async () => {
+main(`receive <all|any> <header=value>... (e.g. all level=error source=db)
+Prints the messages of "headers_logs" whose headers match: "all" of the pairs given, or "any" of them,
+through a temporary queue with one binding.
+Example: npx nx run headers-logs:receive -- all level=error source=db`, async () => {
   const [match, ...rest] = parseArgs({ allowPositionals: true }).positionals;
   if (match !== 'all' && match !== 'any') throw new UsageError('the first argument must be all or any');
   const headers = rest.reduce(addHeader, Object.create(null));

@@ -8,7 +8,10 @@ const QUEUE = 'hello';
 // fatal: bytes that are not UTF-8 are an error, not silently replaced.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-main('receive', async () => {
+main(`receive
+Waits on the queue "hello" (declared durable, a quorum queue; RABBITMQ_QUEUE_TYPE=classic: as the classic
+tutorial) and prints each message, acked once printed, until Ctrl+C.
+Example: npx nx run hello:receive`, async () => {
   parseArgs({}); // takes no arguments
   const config = loadConfig();
   // As the official tutorial declares it; RABBITMQ_QUEUE_TYPE=classic: declared as the classic tutorials did, to share it with their programs.

@@ -5,7 +5,10 @@ import { connect, loadConfig, main, messageText, printable } from '@rabbit-tutor
 
 const QUEUE = 'hello';
 
-main('send [message... | -]   (default: Hello World!; - reads it from standard input)', async () => {
+main(`send [message... | -]   (default: Hello World!; - reads it from standard input)
+Sends one persistent message to the queue "hello" (declared as receive declares it) and exits 0 once
+the broker has confirmed it.
+Example: npx nx run hello:send -- "Hello World!"`, async () => {
   const { positionals } = parseArgs({ allowPositionals: true });
   const text = await messageText(positionals, 'Hello World!');
 

@@ -55,7 +55,11 @@ async function asynchronously(channel: ConfirmChannel, queue: string, count: num
   if (failure) throw failure;
 }
 
-main('publish [--count N] [--batch N] [--window N] [--strategy individually|batches|async|all]', async () => {
+main(`publish [--count N] [--batch N] [--window N] [--strategy individually|batches|async|all]
+Publishes --count (default 10000) persistent messages to a fresh durable queue with each strategy of the
+tutorial (confirm each, --batch of 100, or asynchronously up to --window 1000 unconfirmed), times each, checks
+the queue holds them all, deletes it.
+Example: npx nx run publisher-confirms:publish -- --strategy async`, async () => {
   const { values } = parseArgs({ options: {
     count: { type: 'string', short: 'n' }, batch: { type: 'string' }, window: { type: 'string' }, strategy: { type: 'string' },
   } });

@@ -9,7 +9,10 @@ import { PARKED, WORK, parkedQueue, workQueue } from './topology.js';
 // Headers the broker owns or the worker added: a message sent back starts its attempts afresh.
 const RESET = /^x-(death|first-death-|last-death-|delivery-count|exception-message)/;
 
-main('requeue-parked [--list] [--id ID]...', async () => {
+main(`requeue-parked [--list] [--id ID]...
+Lists the messages parked in "retry.parked" with why (--list), or sends them back to "retry.work" for a
+new round (all, or those named by --id).
+Example: npx nx run retry:requeue-parked -- --list`, async () => {
   const { values } = parseArgs({ options: { list: { type: 'boolean' }, id: { type: 'string', multiple: true } } });
   const connection = await connect({ config: loadConfig() });
   const channel = await connection.createConfirmChannel();

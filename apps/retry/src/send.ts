@@ -6,7 +6,10 @@ import { parseArgs } from 'node:util';
 import { connect, intOption, loadConfig, main, messageText, printable } from '@rabbit-tutorials/connection';
 import { WORK, workQueue } from './topology.js';
 
-main('send [--count N] [message... | -]   (- reads it from standard input; --count N: N numbered copies)', async () => {
+main(`send [--count N] [message... | -]   (- reads it from standard input; --count N: N numbered copies)
+Publishes persistent messages with a message id to "retry.work" and exits 0 once all are confirmed;
+each "!" in a message fails one attempt in the worker.
+Example: npx nx run retry:send -- "pay!!"`, async () => {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { count: { type: 'string', short: 'n' } } });
   const count = intOption('count', values.count, 1, 1, 1_000_000);
   const text = await messageText(positionals, 'Hello World!');

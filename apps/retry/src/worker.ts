@@ -12,7 +12,11 @@ import { ATTEMPT_QUEUES, DELAYS_MS, PARKED, declareRetryQueues } from './topolog
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-main('worker [--prefetch N] [--fail-rate 0..1] [--store FILE] [--crash-after-work] [--quiet]', async () => {
+main(`worker [--prefetch N] [--fail-rate 0..1] [--store FILE] [--crash-after-work] [--quiet]
+Consumes "retry.work" and its retry queues: a failed attempt waits 1 s, 5 s, 30 s (retry.wait.*, dead-lettered
+back to retry.work.after-*), the fourth failure goes to "retry.parked" with the reason. --prefetch (default 10),
+--fail-rate (default 0), --store FILE (the handled ids, so a restart does not do them again).
+Example: npx nx run retry:worker`, async () => {
   const { values } = parseArgs({ options: {
     prefetch: { type: 'string' }, 'fail-rate': { type: 'string' }, store: { type: 'string' }, 'crash-after-work': { type: 'boolean' }, quiet: { type: 'boolean' },
   } });

@@ -7,7 +7,11 @@ import { parseArgs } from 'node:util';
 import { UsageError, connect, intOption, main, printable } from '@rabbit-tutorials/connection';
 import { checkedN, checkedQueue } from './fib.js';
 
-main('client [--timeout MS] [--callback-queue] [--queue NAME] <n>', async () => {
+main(`client [--timeout MS] [--callback-queue] [--queue NAME] <n>
+Asks the server on "rpc_queue" (--queue) for fib(n) and prints the answer; the reply comes through direct
+reply-to (amq.rabbitmq.reply-to), or --callback-queue: an exclusive queue as in the tutorial. Exit 1 if no
+answer within --timeout (default 10000 ms).
+Example: npx nx run rpc-fib:client -- 30`, async () => {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: {
     timeout: { type: 'string' }, 'callback-queue': { type: 'boolean' }, queue: { type: 'string' },
   } });

@@ -8,7 +8,10 @@ import { FibonacciClient } from './concurrent-client.js';
 import { checkedN, checkedQueue } from './fib.js';
 import { measureCalls } from './measure.js';
 
-main('many-calls [--in-flight N] [--timeout MS] [--queue NAME] [--quiet] <n>...   (--quiet: only the summary)', async () => {
+main(`many-calls [--in-flight N] [--timeout MS] [--queue NAME] [--quiet] <n>...   (--quiet: only the summary)
+Calls fib(n) on "rpc_queue" (--queue) for every n given, up to --in-flight (default 32) at once, each
+with --timeout (default 10000 ms); prints each answer, then calls/s and round-trip p50/p99.
+Example: npx nx run rpc-fib:many-calls -- --in-flight 8 10 20 30`, async () => {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: {
     'in-flight': { type: 'string' }, timeout: { type: 'string' }, queue: { type: 'string' }, quiet: { type: 'boolean' },
   } });

@@ -6,7 +6,10 @@ import type { Channel } from 'amqplib';
 import { UsageError, connect, describeError, intOption, loadConfig, log, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
 import { checkedQueue, fib, parseN } from './fib.js';
 
-main('server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quiet]', async () => {
+main(`server [--prefetch N] [--queue NAME] [--queue-type quorum|classic] [--quiet]
+Answers fib(n) requests from "rpc_queue" (--queue; declared durable quorum, or --queue-type classic) to
+each request's reply_to with its correlation_id, then acks it. --prefetch (default 1).
+Example: npx nx run rpc-fib:server`, async () => {
   const { values } = parseArgs({ options: {
     prefetch: { type: 'string' }, queue: { type: 'string' }, 'queue-type': { type: 'string' }, quiet: { type: 'boolean' },
   } });

@@ -8,7 +8,10 @@ import { closeWithin, loadConfig, main, printable, stop, streamParams, tryEachAd
 const STREAM = 'hello-nodejs-stream';
 const RETENTION = { 'max-length-bytes': 5_000_000_000 };
 
-main('receive', async () => {
+main(`receive
+Reads the stream "hello-nodejs-stream" from its first message over the stream protocol
+(RABBITMQ_STREAM_PORT, default 5552; RabbitMQ 3.11+) and prints every message until Ctrl+C.
+Example: npx nx run stream-hello:receive`, async () => {
   parseArgs({}); // takes no arguments
   const config = loadConfig();
   // The first node that answers, when RABBITMQ_URL lists a cluster's nodes.

@@ -8,7 +8,10 @@ import { BrokerError, loadConfig, main, messageText, printable, streamParams, tr
 const STREAM = 'hello-nodejs-stream';
 const RETENTION = { 'max-length-bytes': 5_000_000_000 }; // as the official tutorial: the oldest data goes past 5 GB
 
-main('send [message... | -]   (default: Test message; - reads it from standard input)', async () => {
+main(`send [message... | -]   (default: Test message; - reads it from standard input)
+Appends one message to the stream "hello-nodejs-stream" over the stream protocol (RABBITMQ_STREAM_PORT,
+default 5552; RabbitMQ 3.11+) and exits 0 once the broker has confirmed it.
+Example: npx nx run stream-hello:send -- "Hello stream"`, async () => {
   const { positionals } = parseArgs({ allowPositionals: true });
   const text = await messageText(positionals, 'Test message');
   const config = loadConfig();

@@ -9,7 +9,10 @@ import { closeWithin, loadConfig, log, main, stop, streamParams, tryEachAddress,
 const STREAM = 'stream-offset-tracking-javascript';
 const REFERENCE = 'offset-tracking-tutorial';
 
-main('receive', async () => {
+main(`receive
+Reads "stream-offset-tracking-javascript" from the offset stored under "offset-tracking-tutorial" (the
+first message on the first run) up to the marker, storing its offset as it goes (RabbitMQ 3.11+).
+Example: npx nx run stream-offset-tracking:receive`, async () => {
   parseArgs({}); // takes no arguments
   const config = loadConfig();
   // The first node that answers, when RABBITMQ_URL lists a cluster's nodes.

@@ -9,7 +9,10 @@ import { UsageError, connect, describeError, main, printable, stop, untilShutdow
 // As send.ts and the stream client declare it: the same stream, whoever comes first.
 const STREAM_OPTIONS = { durable: true, arguments: { 'x-queue-type': 'stream', 'x-max-length-bytes': 5_000_000_000 } };
 
-main('receive [--stream NAME] [--offset first|last|next|N|TIME]   (TIME: ISO 8601, e.g. 2026-11-23T10:00:00Z)', async () => {
+main(`receive [--stream NAME] [--offset first|last|next|N|TIME]   (TIME: ISO 8601, e.g. 2026-11-23T10:00:00Z)
+Reads the stream "hello-nodejs-stream" (--stream) over AMQP 0-9-1 from --offset (default first) and prints
+each message with its offset until Ctrl+C; nothing is removed.
+Example: npx nx run stream-queue:receive -- --offset first`, async () => {
   const { values } = parseArgs({ options: { stream: { type: 'string' }, offset: { type: 'string' } } });
   const stream = values.stream ?? 'hello-nodejs-stream';
   const offset = streamOffset(values.offset ?? 'first');

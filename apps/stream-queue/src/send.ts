@@ -7,7 +7,10 @@ import { UsageError, connect, main, messageText, printable } from '@rabbit-tutor
 // Declared as the stream client creates it (max-length-bytes 5 GB), so either program may create it.
 const STREAM_OPTIONS = { durable: true, arguments: { 'x-queue-type': 'stream', 'x-max-length-bytes': 5_000_000_000 } };
 
-main('send [--stream NAME] [message... | -]   (default: Test message)', async () => {
+main(`send [--stream NAME] [message... | -]   (default: Test message)
+Appends a message to the stream "hello-nodejs-stream" (--stream) over AMQP 0-9-1, with a publisher confirm;
+the stream is declared as stream-hello declares it.
+Example: npx nx run stream-queue:send -- "Hello over AMQP"`, async () => {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { stream: { type: 'string' } } });
   const stream = values.stream ?? 'hello-nodejs-stream';
   if (Buffer.byteLength(stream) > 255) throw new UsageError('--stream is longer than 255 bytes');

@@ -7,7 +7,11 @@ import { publishNumbered } from './bulk.js';
 
 const QUEUE = 'task_queue';
 
-main('new-task [--count N] [--window N] [message... | -]   (- reads it from standard input)', async () => {
+main(`new-task [--count N] [--window N] [message... | -]   (- reads it from standard input)
+Queues a persistent task on "task_queue" (durable, quorum), each "." a second of work, and exits 0 once
+confirmed. --count N: N numbered tasks, up to --window (default 1000) awaiting their confirm at once, published
+again after a connection loss until all are confirmed.
+Example: npx nx run task-queue:new-task -- "A task..."`, async () => {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { count: { type: 'string', short: 'n' }, window: { type: 'string' } },

@@ -11,7 +11,11 @@ const QUEUE = 'task_queue';
 const DEAD = 'task_queue.dead';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-main('worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]   (a task works at most 24.8 days, the longest timer)', async () => {
+main(`worker [--prefetch N] [--dot-ms MS] [--max-deliveries N] [--quiet]   (a task works at most 24.8 days, the longest timer)
+Takes tasks from "task_queue" (durable, quorum), works --dot-ms (default 1000) per ".", acks after the work;
+--prefetch (default 1: fair dispatch). A task that fails --max-deliveries times (default 5) goes to
+"task_queue.dead". Ctrl+C waits for the task in progress.
+Example: npx nx run task-queue:worker`, async () => {
   const { values } = parseArgs({ options: {
     prefetch: { type: 'string' }, 'dot-ms': { type: 'string' }, 'max-deliveries': { type: 'string' }, quiet: { type: 'boolean' },
   } });

@@ -5,7 +5,9 @@ import { UsageError, connect, log, main, messageText, printable } from '@rabbit-
 
 const EXCHANGE = 'topic_logs';
 
-main('emit [routing.key] [message... | -]   (default: anonymous.info Hello World!; - reads standard input)', async () => {
+main(`emit [routing.key] [message... | -]   (default: anonymous.info Hello World!; - reads standard input)
+Publishes a log message to the topic exchange "topic_logs" with a dotted routing key.
+Example: npx nx run topic-logs:emit -- kern.critical "A critical kernel error"`, async () => {
   const { positionals: [key = 'anonymous.info', ...words] } = parseArgs({ allowPositionals: true });
   const text = await messageText(words, 'Hello World!');
   if (Buffer.byteLength(key) > 255) throw new UsageError(`the routing key is at most 255 bytes (got ${Buffer.byteLength(key)})`);

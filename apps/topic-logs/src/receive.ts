@@ -7,7 +7,10 @@ import { UsageError, connect, main, printable, untilShutdown } from '@rabbit-tut
 const EXCHANGE = 'topic_logs';
 const utf8 = new TextDecoder('utf-8', { fatal: false }); // a log line with a bad byte is still shown
 
-main('receive <binding.key>... (e.g. "kern.*" "*.critical" "#")', async () => {
+main(`receive <binding.key>... (e.g. "kern.*" "*.critical" "#")
+Prints the messages of "topic_logs" whose routing key matches a binding key given ("*": one word,
+"#": zero or more), through a temporary queue bound once per key.
+Example: npx nx run topic-logs:receive -- "kern.*" "*.critical"`, async () => {
   const { positionals: bindingKeys } = parseArgs({ allowPositionals: true });
   if (bindingKeys.length === 0) throw new UsageError('name at least one binding key');
   // AMQP keys are short strings: checked here, or the broker would end the connection mid-setup.

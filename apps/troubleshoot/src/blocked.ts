@@ -7,7 +7,10 @@ import { parseArgs } from 'node:util';
 import { connect, main } from '@rabbit-tutorials/connection';
 import { fixed, unique } from './case.js';
 
-main('blocked', async () => {
+main(`blocked
+Publishes to a queue of its own once a second and says when the broker blocks publishing (a memory or disk alarm)
+and when it unblocks; gives up after RABBITMQ_BLOCKED_TIMEOUT_MS.
+Example: npx nx run troubleshoot:blocked`, async () => {
   parseArgs({});
   const connection = await connect();
   try {

@@ -7,7 +7,10 @@ import type { ConfirmChannel } from 'amqplib';
 import { connect, describeError, intOption, loadConfig, main } from '@rabbit-tutorials/connection';
 import { fixed, unique } from './case.js';
 
-main('connection-lost [--heartbeat SECONDS]   (default 5)', async () => {
+main(`connection-lost [--heartbeat SECONDS]   (default 5)
+Connects and waits for the broker to stop (320 CONNECTION_FORCED) or freeze (missed heartbeats, --heartbeat
+seconds), says which, and reconnects.
+Example: npx nx run troubleshoot:connection-lost`, async () => {
   const { values } = parseArgs({ options: { heartbeat: { type: 'string' } } });
   const config = { ...loadConfig(), heartbeat: intOption('heartbeat', values.heartbeat, 5, 1, 600) };
   const queue = unique('queue');

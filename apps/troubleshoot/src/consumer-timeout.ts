@@ -8,7 +8,10 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { connect, intOption, main } from '@rabbit-tutorials/connection';
 import { fixed, reproduce, unique } from './case.js';
 
-main('consumer-timeout [--timeout-ms N]', async () => {
+main(`consumer-timeout [--timeout-ms N]
+Holds a message of a queue of its own unacked past the queue's consumer timeout (--timeout-ms): the broker closes
+the channel (before 4.3) or cancels the consumer (4.3), and the message goes back.
+Example: npx nx run troubleshoot:consumer-timeout`, async () => {
   const { values } = parseArgs({ options: { 'timeout-ms': { type: 'string' } } });
   const timeoutMs = intOption('timeout-ms', values['timeout-ms'], 5000, 1000, 3_600_000);
   const connection = await connect();

@@ -7,7 +7,10 @@ import type { Channel, GetMessage } from 'amqplib';
 import { connect, main } from '@rabbit-tutorials/connection';
 import { fixed, reproduce, unique } from './case.js';
 
-main('double-ack', async () => {
+main(`double-ack
+Acks a message of a queue of its own twice, then acks one on a channel that did not deliver it: 406
+PRECONDITION_FAILED, unknown delivery tag, each case labelled.
+Example: npx nx run troubleshoot:double-ack`, async () => {
   parseArgs({});
   const connection = await connect();
   try {

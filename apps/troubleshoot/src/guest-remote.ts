@@ -8,7 +8,10 @@ import { UsageError, connect, isLoopback, loadConfig, main } from '@rabbit-tutor
 import { Management, managementFromEnv } from '@rabbit-tutorials/management';
 import { fixed, reproduce, unique } from './case.js';
 
-main('guest-remote   (RABBITMQ_HOST: the broker\'s address on the network, not localhost)', async () => {
+main(`guest-remote   (RABBITMQ_HOST: the broker's address on the network, not localhost)
+Logs in as guest to a non-loopback address (RABBITMQ_HOST): 403 ACCESS_REFUSED although the password is right;
+uses the management API (RABBITMQ_MANAGEMENT_URL) to create and delete a user of its own.
+Example: npx nx run troubleshoot:guest-remote`, async () => {
   parseArgs({});
   const config = loadConfig();
   if (isLoopback(config.hostname)) throw new UsageError(`RABBITMQ_HOST is ${config.hostname}: from there guest is allowed; use the broker's network address`);

@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util';
 import { connect, loadConfig, main } from '@rabbit-tutorials/connection';
 import { fixed, reproduce, unique } from './case.js';
 
-main('inequivalent', async () => {
+main(`inequivalent
+Declares a queue of its own, then again with other arguments: 406 PRECONDITION_FAILED, inequivalent arg.
+Example: npx nx run troubleshoot:inequivalent`, async () => {
   parseArgs({});
   const config = loadConfig();
   const connection = await connect({ config });

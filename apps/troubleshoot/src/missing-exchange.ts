@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util';
 import { connect, main } from '@rabbit-tutorials/connection';
 import { fixed, reproduce, unique } from './case.js';
 
-main('missing-exchange', async () => {
+main(`missing-exchange
+Publishes to an exchange that does not exist: 404 NOT_FOUND, and the channel closes.
+Example: npx nx run troubleshoot:missing-exchange`, async () => {
   parseArgs({});
   const connection = await connect();
   try {

@@ -8,7 +8,9 @@ import { connect, loadConfig, main } from '@rabbit-tutorials/connection';
 import { Management, managementFromEnv } from '@rabbit-tutorials/management';
 import { fixed, reproduce, unique } from './case.js';
 
-main('missing-permission', async () => {
+main(`missing-permission
+Uses a queue its user has no permission for (a user it creates through the management API): 403 ACCESS_REFUSED.
+Example: npx nx run troubleshoot:missing-permission`, async () => {
   parseArgs({});
   const config = loadConfig();
   const api = new Management(managementFromEnv());

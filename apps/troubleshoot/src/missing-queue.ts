@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { connect, main } from '@rabbit-tutorials/connection';
 import { fixed, reproduce, unique } from './case.js';
 
-main('missing-queue', async () => {
+main(`missing-queue
+Checks a queue nobody declared (troubleshoot-queue-<pid>): 404 NOT_FOUND; then declares it first.
+Example: npx nx run troubleshoot:missing-queue`, async () => {
   parseArgs({});
   const connection = await connect();
   try {

@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { connect, loadConfig, main } from '@rabbit-tutorials/connection';
 import { fixed, reproduce, unique } from './case.js';
 
-main('missing-vhost', async () => {
+main(`missing-vhost
+Connects to a virtual host that does not exist: 530 NOT_ALLOWED.
+Example: npx nx run troubleshoot:missing-vhost`, async () => {
   parseArgs({});
   const config = loadConfig();
   const missing = unique('vhost');

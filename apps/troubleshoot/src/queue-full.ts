@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util';
 import { connect, main } from '@rabbit-tutorials/connection';
 import { fixed, reproduce, unique } from './case.js';
 
-main('queue-full', async () => {
+main(`queue-full
+Publishes past the limit of an exclusive queue of its own (x-max-length 2, x-overflow reject-publish): the broker nacks.
+Example: npx nx run troubleshoot:queue-full`, async () => {
   parseArgs({});
   const connection = await connect();
   try {

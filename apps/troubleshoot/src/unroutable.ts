@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util';
 import { connect, main } from '@rabbit-tutorials/connection';
 import { fixed, reproduce, unique } from './case.js';
 
-main('unroutable', async () => {
+main(`unroutable
+Publishes with mandatory to an exchange of its own with no queue bound: the broker returns the message (basic.return).
+Example: npx nx run troubleshoot:unroutable`, async () => {
   parseArgs({});
   const connection = await connect();
   try {

@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { connect, loadConfig, main } from '@rabbit-tutorials/connection';
 import { fixed, reproduce } from './case.js';
 
-main('wrong-credentials', async () => {
+main(`wrong-credentials
+Logs in with a wrong password: 403 ACCESS_REFUSED, at once and without retries, the password never shown.
+Example: npx nx run troubleshoot:wrong-credentials`, async () => {
   parseArgs({});
   const config = loadConfig();
   await reproduce(connect({ config: { ...config, password: `${config.password}-wrong` } }));

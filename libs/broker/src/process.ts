@@ -101,7 +101,7 @@ export function spawnApp(app: string, role: string, args: string[] = [], env: Re
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('RABBITMQ_')));
   const dir = existsSync(join(ROOT, 'apps', app)) ? join(ROOT, 'apps', app) : join(ROOT, 'tools', app);
   const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'src', `${role}.ts`), ...args], {
-    cwd: ROOT,
+    cwd: dir, // not the repository's root: a .env there (a developer's broker) is not the test's
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

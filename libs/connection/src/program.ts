@@ -10,12 +10,26 @@ export function log(message: string): void {
 }
 
 /**
- * Runs a program: --help prints `usage`; any failure becomes one line on stderr (no stack trace, no
- * secret) and exit code 1; bad arguments add the usage line and exit 2. `body` may return an exit code.
+ * Runs a program: --help prints `usage` (its first line the synopsis, then what the program does) and
+ * where the connection settings come from; any failure becomes one line on stderr (no stack trace, no
+ * secret) and exit code 1; bad arguments add the synopsis and exit 2. `body` may return an exit code.
  */
 export function main(usage: string, body: () => Promise<number | void>): void {
   const own = process.argv.slice(2, process.argv.includes('--') ? process.argv.indexOf('--') : undefined);
-  if (own.includes('--help') || own.includes('-h')) return console.log(`usage: ${usage}`);
+  if (own.includes('--help') || own.includes('-h')) {
+    return console.log(`usage: ${usage}\nConnection: RABBITMQ_URL, or RABBITMQ_HOST, RABBITMQ_PORT, RABBITMQ_USER, RABBITMQ_PASSWORD, ` +
+      'RABBITMQ_VHOST (default: amqp://guest:guest@localhost:5672/), from the environment or a .env file in the working directory; all settings: docs/configuration.md');
+  }
+  const synopsis = usage.split('\n')[0]!;
+  // .env in the working directory, as nx reads it for its targets: a variable already set wins over the file.
+  try {
+    process.loadEnvFile();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      process.stderr.write(`error: cannot read .env: ${(err as Error).message}\n`);
+      return void (process.exitCode = 2);
+    }
+  }
   // A library that throws from its own callbacks: still one line, not a stack trace.
   process.once('uncaughtException', (err) => {
     process.stderr.write(`error: ${describeError(err)}\n${process.env.DEBUG ? `${err.stack}\n` : ''}`);
@@ -31,7 +45,7 @@ export function main(usage: string, body: () => Promise<number | void>): void {
     // One line: parseArgs' messages may go on with advice on further lines.
     const reason = badArgs ? (err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/s, '') : stoppedEarly?.reason ?? describeError(err);
     process.stderr.write(`error: ${reason}\n`);
-    if (badArgs) process.stderr.write(`usage: ${usage}\n`);
+    if (badArgs) process.stderr.write(`usage: ${synopsis}\n`);
     if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = badArgs ? 2 : 1;
     // A client still open (the failure came between its connect and its close) would keep the process
