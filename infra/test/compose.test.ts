@@ -623,7 +623,7 @@ describe('docker compose up (needs a Docker engine and Compose v2)', async () =>
       compose(single, 'up', '-d', '--wait', 'rabbitmq');
       expect(compose(single, 'exec', '-T', 'rabbitmq', 'rabbitmqctl', 'list_vhosts', '-q')).toContain('kept-by-the-single-broker');
     } finally {
-      spawnSync('docker', ['compose', '-p', project, ...clustered, 'down', '-v'], { cwd: INFRA, stdio: 'ignore' });
+      for (const files of [clustered, single]) spawnSync('docker', ['compose', '-p', project, ...files, 'down', '-v'], { cwd: INFRA, stdio: 'ignore' });
     }
   }, 900_000);
 });
