@@ -41,7 +41,7 @@ describe.skipIf(Boolean(skip))(`HAProxy in front of the cluster${skip ? ` (skipp
       headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
     }).then((r) => r.ok, () => false), 20_000, 'the management API through HAProxy');
     // init-state fully-down: each node in the AMQP backend only after its checks passed (no traffic before).
-    for (const name of names) await haproxy.waitFor(new RegExp(`Server amqp/${name} is UP, reason: Layer7 check passed`), 1, 20_000);
+    for (const name of names) await haproxy.waitFor(new RegExp(`Server amqp_nodes/${name} is UP, reason: Layer7 check passed`), 1, 20_000);
   });
   afterAll(async () => {
     haproxy?.kill('SIGKILL');
@@ -82,7 +82,7 @@ describe.skipIf(Boolean(skip))(`HAProxy in front of the cluster${skip ? ` (skipp
     await killNode(node);
     const name = ['rabbitmq', 'rabbitmq-2', 'rabbitmq-3'][cluster().nodes.indexOf(node)];
     // Out of the backend within two checks of a second each (the config's inter 1s fall 2), and the worker back.
-    const down = new RegExp(`Server amqp/${name} is DOWN`);
+    const down = new RegExp(`Server amqp_nodes/${name} is DOWN`);
     await haproxy.waitFor(down, 1, 20_000);
     const outMs = haproxy.arrivedAt(down)! - killedAt;
     console.log(`[cluster] HAProxy: ${name} out of the backend ${outMs} ms after the kill`);
