@@ -19,7 +19,7 @@ describe('fanout-logs', () => {
   it('with no receiver the message goes nowhere, and the emitter says so (mandatory, returned)', async () => {
     const alone = await runApp('fanout-logs', 'emit', ['unheard'], vhost.env);
     expect(alone).toMatchObject({ code: 0, stdout: ' [x] Sent unheard' });
-    expect(alone.stderr).toMatch(/^\[rabbitmq\] no queue is bound to exchange 'logs': nobody received that message$/m);
+    expect(alone.stderr).toMatch(/^\[fanout-logs:emit\] no queue is bound to exchange 'logs': nobody received that message$/m);
     const receiver = startApp('fanout-logs', 'receive', [], vhost.env);
     await receiver.waitFor(/Waiting for logs/);
     const heard = await runApp('fanout-logs', 'emit', ['heard'], vhost.env);

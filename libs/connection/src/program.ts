@@ -4,9 +4,13 @@ import type { Channel, Message } from 'amqplib';
 import { intVar } from './config.js';
 import { UsageError, describeError } from './errors.js';
 
+// Who speaks in a diagnostic line: this program (apps/hello/src/receive.ts: hello:receive), not the broker.
+const [, folder, file] = /([^/\\]+)[/\\]src[/\\]([^/\\]+)\.[cm]?[jt]s$/.exec(process.argv[1] ?? '') ?? [];
+const SPEAKER = !file ? 'program' : folder === file ? file : `${folder}:${file}`;
+
 /** Diagnostics go to stderr, so stdout stays the program's own output (and pipeable). */
 export function log(message: string): void {
-  process.stderr.write(`[rabbitmq] ${message}\n`);
+  process.stderr.write(`[${SPEAKER}] ${message}\n`);
 }
 
 /**

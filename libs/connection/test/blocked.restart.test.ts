@@ -16,7 +16,7 @@ describe('publishing blocked by a resource alarm', () => {
     const started = Date.now();
     const sent = await runApp('hello', 'send', ['stuck'], { ...vhost.env, RABBITMQ_BLOCKED_TIMEOUT_MS: '1500' });
     expect(sent.code).toBe(1);
-    expect(sent.stderr).toMatch(/^\[rabbitmq\] the broker blocks publishing \(low on memory\): waiting up to 1500 ms for it to clear$/m);
+    expect(sent.stderr).toMatch(/^\[hello:send\] the broker blocks publishing \(low on memory\): waiting up to 1500 ms for it to clear$/m);
     expect(sent.stderr.trim().split('\n').at(-1)).toBe('error: the broker blocked publishing for 1500 ms (low on memory): it is short of memory or disk; ' +
       'see rabbitmq-diagnostics alarms, or raise RABBITMQ_BLOCKED_TIMEOUT_MS');
     expect(Date.now() - started).toBeLessThan(10_000);

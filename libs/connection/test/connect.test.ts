@@ -232,7 +232,7 @@ describe('TLS', () => {
     if (!broker().tls) ctx.skip();
     const sent = await runApp('hello', 'send', ['unverified'], { ...tlsEnv({ RABBITMQ_SSL_CA: broker().tls!.otherCa, RABBITMQ_SSL_VERIFY: 'off' }) });
     expect(sent.code, sent.stderr).toBe(0);
-    expect(sent.stderr).toMatch(/^\[rabbitmq\] warning: RABBITMQ_SSL_VERIFY is off: the broker certificate is not checked/m);
+    expect(sent.stderr).toMatch(/^\[hello:send\] warning: RABBITMQ_SSL_VERIFY is off: the broker certificate is not checked/m);
   });
 
   it('says when plain AMQP meets a TLS port', async (ctx) => {

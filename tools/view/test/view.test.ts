@@ -29,7 +29,7 @@ describe('npm run view', () => {
       const env = { ...envFor(vhost.name, { username: user, password: 'viewer-password' }), RABBITMQ_MANAGEMENT_URL: broker().managementUrl };
       const view = startApp('view', 'view', ['--port', '0'], env);
       await view.waitFor(/^View: /);
-      expect(view.stderr).toContain(`[rabbitmq] user "${user}" has no monitoring tag: the picture shows its own connections and consumers only (compose: RABBITMQ_USER=inspect)`);
+      expect(view.stderr).toContain(`[view] user "${user}" has no monitoring tag: the picture shows its own connections and consumers only (compose: RABBITMQ_USER=inspect)`);
       const end = await view.stop('SIGINT');
       expect(end, view.stderr.join('\n')).toEqual({ code: 0, signal: null });
     } finally {
