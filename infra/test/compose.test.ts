@@ -509,7 +509,7 @@ describe.skipIf(Boolean(noLocalNode))(`the compose broker's config and users, on
     const pairs: [string, string, string[], string, string, string[], RegExp][] = [
       ['hello-receive', 'hello', [], 'receive', 'send', ['hi'], /Received 'hi'/],
       ['worker', 'task-queue', ['--dot-ms', '0'], 'worker', 'new-task', ['job'], /Done job/],
-      ['retry-worker', 'retry', [], 'worker', 'send', ['r'], /Done r \(attempt 1\)$/],
+      ['retry-worker', 'retry', [], 'worker', 'send', ['r'], /Done r \(id \S+\) on attempt 1$/],
       ['fanout-logs-receive', 'fanout-logs', [], 'receive', 'emit', ['x'], / \[x\] x$/],
       ['direct-logs-receive', 'direct-logs', ['error'], 'receive', 'emit', ['error', 'e'], /error:e/],
       ['topic-logs-receive', 'topic-logs', ['#'], 'receive', 'emit', ['a.b', 't'], /a\.b:t/],

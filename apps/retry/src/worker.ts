@@ -54,6 +54,7 @@ Example: npx nx run retry:worker`, async () => {
 
   function handle(channel: ConfirmChannel, message: ConsumeMessage, lastAttempt: boolean) {
     const id = message.properties.messageId as string | undefined;
+    const named = nameOf(message); // the same in every line about it
     let text: string;
     try {
       if (!id || /[\t\n\r]/.test(id)) throw new Error('no usable message id: it could not be handled exactly once');
@@ -62,7 +63,7 @@ Example: npx nx run retry:worker`, async () => {
       return park(channel, message, (err as Error).message); // never retried: it cannot get better
     }
     if (handled.has(id)) { // delivered again after its work was done (a worker died before its ack)
-      say?.(` [x] Skipped ${printable(id)}: handled already`);
+      say?.(` [x] Skipped ${named}: handled already`);
       return channel.ack(message);
     }
     // The broker counts the waits in x-death: one entry per wait queue the message expired from. Anyone can
@@ -80,13 +81,19 @@ Example: npx nx run retry:worker`, async () => {
     } catch (err) {
       const reason = (err as Error).message;
       if (lastAttempt) return park(channel, message, `failed ${attempt} times; the last: ${reason}`);
-      log(`attempt ${attempt} for ${printable(id)} failed (${reason}); next in ${DELAYS_MS[attempt - 1]! / 1000} s`);
+      log(`attempt ${attempt} for ${named} failed (${reason}); next in ${DELAYS_MS[attempt - 1]! / 1000} s`);
       return channel.reject(message, false); // requeue false: dead-lettered to the next wait queue
     }
     handled.record(id, `done: ${text}`); // the work's result with its id, before the ack
-    say?.(` [x] Done ${printable(text)} (attempt ${attempt})`);
+    say?.(` [x] Done ${named} on attempt ${attempt}`);
     if (values['crash-after-work']) process.kill(process.pid, 'SIGKILL'); // as if it died just before the ack
     channel.ack(message);
+  }
+
+  /** A message as every line names it: its text and its id, escaped and cut (anyone's text and id). */
+  function nameOf(message: ConsumeMessage): string {
+    const id = message.properties.messageId as unknown;
+    return `${printable(message.content.toString(), 80)} (${id === undefined ? 'no id' : `id ${printable(String(id), 80)}`})`;
   }
 
   /** A copy to retry.parked with the reason, confirmed, then the ack: nothing is lost on the way. */
@@ -94,7 +101,7 @@ Example: npx nx run retry:worker`, async () => {
     sendCopy(channel, PARKED, message, { 'x-exception-message': reason });
     const done = channel.waitForConfirms().then(() => {
       channel.ack(message);
-      log(`parked ${printable(message.properties.messageId ?? '(no id)')} in '${PARKED}': ${reason}`);
+      log(`parked ${nameOf(message)} in '${PARKED}': ${reason}`);
     }, (err) => log(`could not park a message: ${describeError(err)}; the broker will deliver it again`))
       .finally(() => parking.delete(done));
     parking.add(done);

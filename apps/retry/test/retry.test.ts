@@ -26,13 +26,13 @@ describe('retry: delayed retry with backoff, parking lot, idempotent worker', ()
     const sent = await send('charge card 42');
     expect(sent.code, sent.stderr).toBe(0);
     const id = /\(id ([0-9a-f-]{36})\)/.exec(sent.stdout)![1]!;
-    await failing.waitFor(new RegExp(`parked ${id} in 'retry.parked': failed 4 times; the last: the service it needs is unavailable \\(simulated\\)$`), 1, 60_000);
+    await failing.waitFor(new RegExp(`parked charge card 42 \\(id ${id}\\) in 'retry.parked': failed 4 times; the last: the service it needs is unavailable \\(simulated\\)$`), 1, 60_000);
     // Each retry must come no earlier than its delay, and no later than a second after it (the times the
     // worker's lines came off its pipe, not when a test step gets to them). Those times are taken by this
     // process's event loop, which on a loaded machine reads one line a few ms late and the next on time
     // (995 ms was measured once for the 1 s wait on RabbitMQ 4.3): 50 ms of that reading error allowed.
     const at = (pattern: RegExp) => failing.arrivedAt(pattern)!;
-    const failedAt = [1, 2, 3].map((n) => at(new RegExp(`attempt ${n} for ${id} failed \\(the service it needs is unavailable \\(simulated\\)\\); next in ${[1, 5, 30][n - 1]} s$`)));
+    const failedAt = [1, 2, 3].map((n) => at(new RegExp(`attempt ${n} for charge card 42 \\(id ${id}\\) failed \\(the service it needs is unavailable \\(simulated\\)\\); next in ${[1, 5, 30][n - 1]} s$`)));
     const gaps = [failedAt[1]! - failedAt[0]!, failedAt[2]! - failedAt[1]!, at(/parked /) - failedAt[2]!];
     [1000, 5000, 30_000].forEach((delay, i) => {
       expect(gaps[i], `wait ${i + 1} (${delay} ms): ${gaps.join(', ')}`).toBeGreaterThanOrEqual(delay - 50);
@@ -52,7 +52,7 @@ describe('retry: delayed retry with backoff, parking lot, idempotent worker', ()
     const back = await runApp('retry', 'requeue-parked', ['--id', id], vhost.env);
     expect(back.stdout).toContain(` [x] Sent back ${id} (failed 4 times; the last: the service it needs is unavailable (simulated))`);
     expect(back.stdout).toContain(' [x] 1 message(s) sent back to retry.work');
-    await healthy.waitFor(/^ \[x\] Done charge card 42 \(attempt 1\)$/); // its attempts start afresh
+    await healthy.waitFor(/^ \[x\] Done charge card 42 \(id \S+\) on attempt 1$/); // its attempts start afresh
     expect(storeIds(store)).toEqual([id]);
     await eventually(async () => Object.values(await depths()).every((n) => n === 0), 10_000, 'every queue empty');
   });
@@ -61,8 +61,8 @@ describe('retry: delayed retry with backoff, parking lot, idempotent worker', ()
     const w = worker();
     await w.waitFor(/Waiting for messages/);
     expect((await send('pay!!')).code).toBe(0);
-    await w.waitFor(/^ \[x\] Done pay!! \(attempt 3\)$/, 1, 20_000);
-    expect(w.stderr.filter((l) => /attempt \d for \S+ failed/.test(l)).map((l) => /attempt (\d)/.exec(l)![1])).toEqual(['1', '2']);
+    await w.waitFor(/^ \[x\] Done pay!! \(id \S+\) on attempt 3$/, 1, 20_000);
+    expect(w.stderr.filter((l) => /attempt \d for .* failed/.test(l)).map((l) => /attempt (\d)/.exec(l)![1])).toEqual(['1', '2']);
     expect(w.matching(/Done/)).toHaveLength(1);
   });
 
@@ -77,7 +77,7 @@ describe('retry: delayed retry with backoff, parking lot, idempotent worker', ()
     expect(storeIds(store)).toEqual([id]);
 
     const next = worker(['--store', store]);
-    await next.waitFor(new RegExp(`^ \\[x\\] Skipped ${id}: handled already$`));
+    await next.waitFor(new RegExp(`^ \\[x\\] Skipped ship order 7 \\(id ${id}\\): handled already$`));
     expect(next.matching(/Done/)).toEqual([]);
     expect(storeIds(store)).toEqual([id]); // the work was done once
     await eventually(async () => Object.values(await depths()).every((n) => n === 0), 10_000, 'every queue empty');
@@ -93,9 +93,9 @@ describe('retry: delayed retry with backoff, parking lot, idempotent worker', ()
       { routingKey: 'retry.work', body: 'anonymous', options: { persistent } },
       { routingKey: 'retry.work', body: Buffer.from([0xff, 0xfe]), options: { persistent, messageId: 'binary\x1b[2J' } },
     ]);
-    await w.waitFor(/^ \[x\] Skipped order-1: handled already$/);
-    await w.waitFor(/parked \(no id\) in 'retry.parked': no usable message id: it could not be handled exactly once$/);
-    await w.waitFor(/parked binary\\x1b\[2J in 'retry.parked': The encoded data was not valid for encoding utf-8$/);
+    await w.waitFor(/^ \[x\] Skipped once \(id order-1\): handled already$/);
+    await w.waitFor(/parked anonymous \(no id\) in 'retry.parked': no usable message id: it could not be handled exactly once$/);
+    await w.waitFor(/parked .* \(id binary\\x1b\[2J\) in 'retry.parked': The encoded data was not valid for encoding utf-8$/);
     expect(w.matching(/Done once/)).toHaveLength(1);
     expect((await depths())['retry.parked']).toBe(2);
   });
@@ -110,15 +110,15 @@ describe('retry: delayed retry with backoff, parking lot, idempotent worker', ()
       { routingKey: 'retry.work', body: 'x', options: { persistent, headers: { ts: { '!': 'timestamp', value: 2n ** 64n - 1n } } } },
       { routingKey: 'retry.work', body: 'fine', options: { persistent, messageId: 'fine-1' } },
     ]);
-    await w.waitFor(/^ \[x\] Done fine \(attempt 1\)$/);
-    await w.waitFor(/parked boom-1 in 'retry.parked': a malformed x-death header: its attempts cannot be counted$/);
-    await w.waitFor(/parked boom-2 in 'retry.parked': a malformed x-death header: its attempts cannot be counted$/);
-    await w.waitFor(/parked \(no id\) in 'retry.parked': no usable message id/);
+    await w.waitFor(/^ \[x\] Done fine \(id fine-1\) on attempt 1$/);
+    await w.waitFor(/parked x \(id boom-1\) in 'retry.parked': a malformed x-death header: its attempts cannot be counted$/);
+    await w.waitFor(/parked x \(id boom-2\) in 'retry.parked': a malformed x-death header: its attempts cannot be counted$/);
+    await w.waitFor(/parked x \(no id\) in 'retry.parked': no usable message id/);
     await eventually(async () => (await depths())['retry.parked'] === 3, 10_000, 'three parked');
     expect(w.child.exitCode).toBeNull();
     // Sent back, the copy that lost its properties goes round again and is parked again (still no id).
     expect((await runApp('retry', 'requeue-parked', [], vhost.env)).code).toBe(0);
-    await w.waitFor(/parked \(no id\) in 'retry.parked'/, 2);
+    await w.waitFor(/parked x \(no id\) in 'retry.parked'/, 2);
     expect(w.child.exitCode).toBeNull();
   });
 
@@ -150,7 +150,7 @@ describe('retry with pika (Python) programs', () => {
     const w = worker();
     await w.waitFor(/Waiting for messages/);
     expect((await startPika('retry_send', ['pika-1', 'from pika!'], vhost.env).exited).code).toBe(0);
-    await w.waitFor(/^ \[x\] Done from pika! \(attempt 2\)$/, 1, 20_000);
+    await w.waitFor(/^ \[x\] Done from pika! \(id \S+\) on attempt 2$/, 1, 20_000);
     expect((await startPika('retry_send', ['-', 'no id'], vhost.env).exited).code).toBe(0);
     const parked = startPika('retry_parked', ['1'], vhost.env);
     await parked.waitFor(/^ \[x\] Parked None: no usable message id: it could not be handled exactly once: no id$/);

@@ -90,7 +90,7 @@ describe('each app copied with libs/connection into an empty project', () => {
     const cases: [string, string, string[], string, string[], RegExp][] = [
       ['hello', 'receive', [], 'send', ['copied'], /Received 'copied'/],
       ['task-queue', 'worker', ['--dot-ms', '0'], 'new-task', ['copied.'], /Done copied\./],
-      ['retry', 'worker', [], 'send', ['copied!'], /Done copied! \(attempt 2\)/],
+      ['retry', 'worker', [], 'send', ['copied!'], /Done copied! \(id \S+\) on attempt 2/],
       ['fanout-logs', 'receive', [], 'emit', ['copied'], / \[x\] copied$/],
       ['direct-logs', 'receive', ['error'], 'emit', ['error', 'copied'], /error:copied/],
       ['topic-logs', 'receive', ['*.copied'], 'emit', ['a.copied', 'yes'], /a\.copied:yes/],

@@ -92,7 +92,7 @@ const steps: { name: string; what: string; resources: string[]; run: (env: Env) 
       const worker = start('retry', 'worker', [], env);
       await worker.waitFor(/Waiting for messages/);
       await run('retry', 'send', ['pay invoice 7!!'], env); // each "!" fails one attempt
-      await worker.waitFor(/Done pay invoice 7!! \(attempt 3\)$/, 1, 20_000);
+      await worker.waitFor(/Done pay invoice 7!! \(id \S+\) on attempt 3$/, 1, 20_000);
       for (const line of [...worker.stderr.filter((l) => /attempt \d for .* failed/.test(l)), ...worker.matching(/Done/)]) console.log(`    retry worker | ${line}`);
     },
   },

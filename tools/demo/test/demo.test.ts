@@ -11,7 +11,7 @@ describe('npm run demo', () => {
       expect(result.stdout).toMatch(new RegExp(`^\\d+\\. ${name}: `, 'm'));
     }
     expect(result.stdout).toMatch(/ \[\.\] Got 832040/);
-    expect(result.stdout).toMatch(/retry worker \| \[retry:worker\] attempt 2 for \S+ failed .*; next in 5 s\n.*retry worker \|  \[x\] Done pay invoice 7!! \(attempt 3\)/);
+    expect(result.stdout).toMatch(/retry worker \| \[retry:worker\] attempt 2 for pay invoice 7!! \(id \S+\) failed .*; next in 5 s\n.*retry worker \|  \[x\] Done pay invoice 7!! \(id \S+\) on attempt 3/);
     expect(result.stdout).toMatch(/troubleshoot double-ack \|  \[!\] acked twice: unknown delivery tag 1: /);
     expect(result.stdout).toMatch(/stream-queue reader 2 \|  \[x\] Received message second entry \(offset 1\)/);
     // On a broker older than 3.11 the stream-protocol programs are said to be skipped, not "ok".
