@@ -5,8 +5,8 @@ import { intVar } from './config.js';
 import { UsageError, describeError } from './errors.js';
 
 // Who speaks in a diagnostic line: this program (apps/hello/src/receive.ts: hello:receive), not the broker.
-const [, folder, file] = /([^/\\]+)[/\\]src[/\\]([^/\\]+)\.[cm]?[jt]s$/.exec(process.argv[1] ?? '') ?? [];
-const SPEAKER = !file ? 'program' : folder === file ? file : `${folder}:${file}`;
+const [, folder, file] = /(?:([^/\\]+)[/\\]src[/\\])?([^/\\]+?)(?:\.[cm]?[jt]s)?$/.exec(process.argv[1] ?? '') ?? [];
+const SPEAKER = !file ? 'program' : !folder || folder === file ? file : `${folder}:${file}`;
 
 /** Diagnostics go to stderr, so stdout stays the program's own output (and pipeable). */
 export function log(message: string): void {

@@ -27,8 +27,8 @@ export function clusterManagement(node = cluster().nodes[0]!): Management {
   return new Management(managementOf(node));
 }
 
-/** Nodes killed or frozen by the previous test run again, the cluster has all its members, and their queues theirs. */
-async function heal(): Promise<void> {
+/** Nodes killed or frozen by the previous test run again, and the cluster has all its members; the nodes started. */
+async function heal(): Promise<ClusterNode[]> {
   const { nodes } = cluster();
   const started: ClusterNode[] = [];
   for (const node of nodes) {
@@ -38,7 +38,15 @@ async function heal(): Promise<void> {
     started.push(node);
   }
   await waitForMembers(cluster(), nodes.length);
-  for (const node of started) await awaitOnlineMembers(node);
+  return started;
+}
+
+/** The queues of the nodes started again have their members back (said, not failed, when the check cannot tell). */
+async function membersBack(started: ClusterNode[]): Promise<void> {
+  for (const node of started) {
+    const why = await awaitOnlineMembers(node);
+    if (why) console.log(`[cluster] ${why}`);
+  }
 }
 
 export interface ClusterVhost {
@@ -54,15 +62,16 @@ export interface ClusterVhost {
 export function useClusterVhost(): ClusterVhost {
   let name = '';
   beforeEach(async () => {
-    await heal();
+    await membersBack(await heal());
     name = uniqueName('cluster');
     const api = clusterManagement();
     await api.createVhost(name);
     await api.setPermissions(name, 'guest');
   }, 180_000);
   afterEach(async () => {
-    await heal();
-    await clusterManagement().deleteVhost(name);
+    const started = await heal();
+    await clusterManagement().deleteVhost(name); // first: the check then waits only on what is left
+    await membersBack(started);
   }, 180_000);
   return {
     get name() {

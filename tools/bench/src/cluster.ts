@@ -80,7 +80,8 @@ export async function clusterSection(single: { env: Record<string, string>; loca
           if (gap !== undefined) leaderless.push(gap);
           await startNode(node);
           await waitForMembers(cluster, cluster.nodes.length);
-          await awaitOnlineMembers(node);
+          const why = await awaitOnlineMembers(node);
+          if (why) console.error(`[bench] ${why}`);
         }
       }
     }

@@ -128,8 +128,13 @@ function draw(t) {
     drawn.group.classList.toggle('busy', edge.busy);
   }
   const more = total > shown ? ` · showing the ${shown} busiest of ${total} queues: filter to see others` : '';
+  // What is drawn, of what the vhost has: an exchange without bindings, or a connection without consumers
+  // or publishes, is not drawn.
+  const drawn = (kind) => [...nodes.values()].filter((n) => n.kind === kind).length;
+  const of = (kind, all, noun) => `${drawn(kind)}${drawn(kind) === all ? '' : ` of ${all}`} ${noun}${all === 1 ? '' : 's'}`;
   $('status').className = '';
-  $('status').textContent = `${t.queues.length} queue(s), ${t.exchanges.length} exchange(s), ${t.consumers.length} consumer(s), ${t.connections.length} connection(s)${more} · ${new Date().toLocaleTimeString()}`;
+  $('status').textContent = `drawn: ${of('queue', t.queues.length, 'queue')}, ${of('exchange', t.exchanges.length, 'exchange')}, ` +
+    `${of('connection', t.connections.length, 'connection')}; ${t.consumers.length} consumer(s)${more} · ${new Date().toLocaleTimeString()}`;
 }
 
 function layOut(nodes, edges) {
@@ -183,6 +188,13 @@ function render(g, nodes, edges) {
     texts.set(id, Object.assign(lines, { group }));
   }
   $('picture').replaceChildren(picture);
+  fit();
+}
+
+/** Fit to window (the default), or the picture at its own size, panned by scrolling. */
+function fit() {
+  $('picture').classList.toggle('fit', $('fit').checked);
+  $('picture').style.setProperty('--above', `${$('picture').getBoundingClientRect().top + window.scrollY}px`);
 }
 
 async function loadVhosts() {
@@ -209,6 +221,8 @@ $('vhost').addEventListener('change', (event) => {
   history.replaceState(null, '', `?vhost=${encodeURIComponent(vhost)}`);
   shape = '';
 });
+$('fit').addEventListener('change', fit);
+window.addEventListener('resize', fit);
 $('only-step').addEventListener('change', () => {
   shape = '';
 });

@@ -28,6 +28,7 @@ async function onView(body: (page: Page) => Promise<void>): Promise<void> {
   const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
   const problems: string[] = [];
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (message) => message.type() === 'error' && problems.push(`console error: ${message.text()}`)); // a 404 too
   page.on('dialog', (dialog) => {
     problems.push(`dialog: ${dialog.message()}`);
     void dialog.dismiss();
@@ -98,6 +99,30 @@ describe('npm run view, in Chromium', () => {
       const queues = await nodes(page, '.node.queue'); // the receivers' own server-named queues
       expect(queues).toEqual([expect.stringMatching(/^amq\.gen-/), expect.stringMatching(/^amq\.gen-/)]);
     });
+  });
+
+  it('the retry chain with the task queue and hello: fits a 1400x900 window, 1:1 scrolls; the header counts what is drawn', async (ctx) => {
+    if (!browser) return ctx.skip(NO_CHROMIUM);
+    const programs = [startApp('retry', 'worker', [], vhost.env), startApp('task-queue', 'worker', [], vhost.env), startApp('hello', 'receive', [], vhost.env)];
+    for (const program of programs) await program.waitFor(/Waiting for messages/);
+    await onView(async (page) => {
+      await expect.poll(async () => (await nodes(page, '.node.queue')).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(11);
+      const svg = page.locator('#picture svg');
+      const box = (await svg.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(1400);
+      expect(box.y + box.height).toBeLessThanOrEqual(900);
+      // The header says how many of each it draws, and of how many the vhost has.
+      const count = async (kind: string) => (await nodes(page, `.node.${kind}`)).length;
+      const [queues, exchanges, connections] = [await count('queue'), await count('exchange'), await count('connection')];
+      const said = (n: number, noun: string) => `${n}( of \\d+)? ${noun}s?`; // "of N" when some are not drawn
+      expect(await page.locator('#status').innerText()).toMatch(new RegExp(`^drawn: ${said(queues, 'queue')}, ${said(exchanges, 'exchange')}, ${said(connections, 'connection')}; `));
+      // 1:1: the picture at its own size, the rest reached by scrolling.
+      await page.locator('#fit').uncheck();
+      const natural = Number(await svg.getAttribute('width'));
+      await expect.poll(async () => Math.round((await svg.boundingBox())!.width)).toBe(natural);
+    });
+    for (const program of programs) await program.stop();
   });
 
   it('names a client chose are text on the page, never markup: a queue <img src=x onerror=alert(1)> shows as those characters', async (ctx) => {
