@@ -1,7 +1,8 @@
 // Ctrl+C and SIGTERM on `nx run <app>:<role>` do what they do under tsx: the message in progress is
-// finished and acked, the connection closed, the program exits 0. A terminal sends SIGINT to its whole
-// foreground process group (npx, nx, nx's task process and the program), and nx then stops the task
-// with SIGTERM: the test starts nx in a process group of its own and signals the group the same way.
+// finished and acked, the connection closed, the program exits 0, and every line it prints on the way
+// reaches the terminal. A terminal sends SIGINT to its whole foreground process group (npx, nx, nx's
+// task process and the program), and nx then stops the task with SIGTERM: the test starts nx in a
+// process group of its own and signals the group the same way, or runs it in a real terminal (script).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +46,7 @@ function nxRun(target: string, args: string[]) {
 }
 
 describe('nx run: Ctrl+C and SIGTERM', () => {
-  it('task-queue:worker, Ctrl+C mid-task: the task is finished and acked (after nx\'s default 5 s grace), the worker exits 0', async () => {
+  it('task-queue:worker, Ctrl+C mid-task: the task is finished and acked (nx waits up to 40 s: .local.env), the worker exits 0 and its lines come through', async () => {
     const { nx, programCode, signalGroup } = nxRun('task-queue:worker', ['--dot-ms', '800']);
     await nx.waitFor(/Waiting for messages/, 1, 60_000);
     const connection = await vhost.connect();
@@ -55,7 +56,33 @@ describe('nx run: Ctrl+C and SIGTERM', () => {
     const { code } = await nx.exited;
     expect(code).toBe(130); // nx's own rule for an interrupted run (docs/operations.md)
     expect(await programCode('worker.ts'), nx.stderr.join('\n')).toBe(0);
+    // What the worker said after the signal came through nx too.
+    expect(nx.stderr.filter((line) => /waiting up to \d+ ms for 1 message/.test(line)), nx.stderr.join('\n')).toHaveLength(1);
+    expect(nx.matching(/ \[x\] Done eight/)).toHaveLength(1);
     // The worker's connection is gone, so an unacked task would be back in the queue: it is not.
+    expect(await queueDepth(connection, 'task_queue')).toBe(0);
+  }, 90_000);
+
+  it('in a terminal (script(1)), Ctrl+C: every line the worker prints while it finishes its task reaches the terminal', async () => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RABBITMQ_') && !k.startsWith('NX_')));
+    // script runs nx in a pseudo-terminal and copies its stdin there: a \x03 written to it is the key
+    // press, which the terminal turns into SIGINT for the foreground process group.
+    const child = spawn('script', ['-qfec', `${join(ROOT, 'node_modules/.bin/nx')} run task-queue:worker -- --dot-ms 800`, '/dev/null'], {
+      cwd: ROOT, detached: true, stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...clean, ...vhost.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', TERM: 'xterm' },
+    });
+    groups.push(child.pid!);
+    const terminal = new AppProcess(child, 'script nx run task-queue:worker');
+    await terminal.waitFor(/Waiting for messages/, 1, 60_000);
+    const connection = await vhost.connect();
+    await publishConfirmed(connection, '', [{ routingKey: 'task_queue', body: 'five.....', options: { persistent: true } }]);
+    await terminal.waitFor(/Received five/);
+    child.stdin.write('\x03');
+    await terminal.waitFor(/SIGINT: shutting down/);
+    await terminal.waitFor(/waiting up to \d+ ms for 1 message\(s\) in progress/);
+    await terminal.waitFor(/ \[x\] Done five/, 1, 15_000);
+    child.stdin.end();
+    expect((await terminal.exited).code).toBe(130);
     expect(await queueDepth(connection, 'task_queue')).toBe(0);
   }, 90_000);
 
@@ -82,6 +109,7 @@ describe('nx run: Ctrl+C and SIGTERM', () => {
       const { code } = await nx.exited;
       expect(code, target).toBe(130); // nx's code for an interrupted run, whichever signal stopped it
       expect(await programCode(script), `${target}\n${nx.stdout.join("\n")}\n${nx.stderr.join("\n")}`).toBe(0);
+      expect(nx.stderr.filter((line) => /(SIGINT|SIGTERM): shutting down$/.test(line)), target).toHaveLength(1);
     }
     if (noStreams) console.log(`stream-hello and stream-offset-tracking not run: ${noStreams}`);
   }, 240_000);
