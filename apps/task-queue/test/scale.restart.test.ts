@@ -13,7 +13,7 @@ describe('broker restart in the middle of a run', () => {
     const pool = new WorkerPool(env, ['--dot-ms', '0', '--prefetch', '10']);
     await pool.start(3);
     // One confirm at a time keeps the producer busy long enough to be cut off mid-run.
-    const producer = startApp('task-queue', 'new-task', ['--count', String(total), '--window', '1', 'restart'], env);
+    const producer = startApp('task-queue', 'many-tasks', ['--count', String(total), '--window', '1', 'restart'], env);
     await producer.waitFor(/confirmed [3-9]\d{3}\//, 1, 60_000);
 
     await restart();

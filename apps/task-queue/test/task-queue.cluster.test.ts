@@ -27,7 +27,7 @@ describe.skipIf(Boolean(noCluster()))(`task-queue on a three-node cluster${noClu
     const total = 20_000;
     const pool = new WorkerPool(env, ['--dot-ms', '0', '--prefetch', '50']);
     await pool.start(2);
-    const producer = startApp('task-queue', 'new-task', ['--count', String(total), 'task'], env);
+    const producer = startApp('task-queue', 'many-tasks', ['--count', String(total), 'task'], env);
     await producer.waitFor(/confirmed \d+\/\d+/, 1, 30_000); // publishing for a second
 
     const killedAt = Date.now();
@@ -58,7 +58,7 @@ describe.skipIf(Boolean(noCluster()))(`task-queue on a three-node cluster${noClu
     const total = 20_000;
     const pool = new WorkerPool(env, ['--dot-ms', '0', '--prefetch', '50']);
     await pool.start(2);
-    const producer = startApp('task-queue', 'new-task', ['--count', String(total), 'task'], env);
+    const producer = startApp('task-queue', 'many-tasks', ['--count', String(total), 'task'], env);
     await producer.waitFor(/confirmed \d+\/\d+/, 1, 30_000);
 
     const killedAt = Date.now();
@@ -92,7 +92,7 @@ describe.skipIf(Boolean(noCluster()))(`task-queue on a three-node cluster${noClu
     const failed: string[] = []; // said after the restarts: a run cut short by the test's own end is not one
     const producing = (async () => {
       while (restarting) {
-        const run = startApp('task-queue', 'new-task', ['--count', '1000', `run${runs.length}`], env);
+        const run = startApp('task-queue', 'many-tasks', ['--count', '1000', `run${runs.length}`], env);
         runs.push(run);
         const { code } = await run.exited;
         if (code !== 0 && restarting) failed.push(`run${runs.length - 1} exited with ${code}: ${run.stderr.join('\n')}`);
@@ -120,7 +120,7 @@ describe.skipIf(Boolean(noCluster()))(`task-queue on a three-node cluster${noClu
     const total = 20_000;
     const pool = new WorkerPool(env, ['--dot-ms', '0', '--prefetch', '50']);
     await pool.start(2);
-    const producer = startApp('task-queue', 'new-task', ['--count', String(total), 'task'], env);
+    const producer = startApp('task-queue', 'many-tasks', ['--count', String(total), 'task'], env);
     await producer.waitFor(/confirmed \d+\/\d+/, 1, 30_000);
 
     const frozenAt = Date.now();

@@ -24,7 +24,7 @@ describe.skipIf(Boolean(noCluster()))(`task-queue under a sequence of faults${no
     const failed: string[] = [];
     const producing = (async () => {
       while (faulting) {
-        const run = startApp('task-queue', 'new-task', ['--count', String(RUN), `run${runs.length}`], env);
+        const run = startApp('task-queue', 'many-tasks', ['--count', String(RUN), `run${runs.length}`], env);
         run.child.stderr!.on('data', (chunk: Buffer) => /confirmed/.test(chunk.toString()) && (lastConfirm = Date.now()));
         runs.push(run);
         const { code } = await run.exited;

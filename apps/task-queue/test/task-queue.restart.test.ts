@@ -6,7 +6,7 @@ const vhost = useVhost();
 describe('task-queue across a broker restart', () => {
   it('confirmed persistent tasks survive the restart and are all worked on', async (ctx) => {
     if (cannotRestart()) return ctx.skip(cannotRestart());
-    const sent = await runApp('task-queue', 'new-task', ['--count', '500', 'durable'], vhost.env);
+    const sent = await runApp('task-queue', 'many-tasks', ['--count', '500', 'durable'], vhost.env);
     expect(sent.code).toBe(0);
 
     await restart();

@@ -27,7 +27,7 @@ describe('task-queue', () => {
   });
 
   it('--count publishes N numbered persistent tasks with pipelined confirms', async () => {
-    const sent = await runApp('task-queue', 'new-task', ['--count', '3000', 'job'], vhost.env);
+    const sent = await runApp('task-queue', 'many-tasks', ['--count', '3000', 'job'], vhost.env);
     expect(sent.code).toBe(0);
     expect(sent.stdout).toMatch(/^ \[x\] Sent 3000 tasks, all confirmed, in [\d.]+ s \(\d+ msg\/s\)$/);
     expect(sent.stderr).toMatch(/confirmed 3000\/3000/);
@@ -113,7 +113,9 @@ describe('task-queue', () => {
   });
 
   it.each([
-    ['new-task', ['--count', 'abc'], /^error: --count must be a whole number from 1 to 100000000 \(got "abc"\)\nusage: new-task/],
+    ['many-tasks', ['--count', 'abc'], /^error: --count must be a whole number from 1 to 100000000 \(got "abc"\)\nusage: many-tasks/],
+    ['many-tasks', ['job'], /^error: --count is required\nusage: many-tasks/],
+    ['new-task', ['--count', '5'], /^error: Unknown option '--count'\nusage: new-task/],
     ['new-task', ['--bogus'], /^error: Unknown option '--bogus'\nusage: new-task/],
     ['worker', ['--prefetch', '0'], /^error: --prefetch must be a whole number from 1 to 65535 \(got "0"\)\nusage: worker/],
   ])('%s %j: usage error, exit 2', async (role, args, stderr) => {

@@ -94,13 +94,15 @@ export class AppProcess {
 }
 
 /**
- * Spawns `apps/<app>/src/<role>.ts` (or a tool's, `tools/<app>/src/<role>.ts`) as its own Node
+ * Spawns `apps/<app>/src/<role>.ts` (or its load tool's `load/<role>.ts`, or a tool's `tools/<app>/src/<role>.ts`) as its own Node
  * process, as a user runs it (one process: signals reach the program itself).
  */
 export function spawnApp(app: string, role: string, args: string[] = [], env: Record<string, string> = {}): AppProcess {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('RABBITMQ_')));
   const dir = existsSync(join(ROOT, 'apps', app)) ? join(ROOT, 'apps', app) : join(ROOT, 'tools', app);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'src', `${role}.ts`), ...args], {
+  // A role (src/), or a load tool of the app (load/).
+  const file = [join(dir, 'src', `${role}.ts`), join(dir, 'load', `${role}.ts`)].find((f) => existsSync(f)) ?? join(dir, 'src', `${role}.ts`);
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
     cwd: dir, // not the repository's root: a .env there (a developer's broker) is not the test's
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -136,7 +136,7 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
         // The next connect() of this program starts at another node: this one's connection may fail, or stall
         // (a frozen node: the program gives up on it and connects again).
         startAt.set(list, (node + 1) % settings.addresses.length);
-        connectedAgain(); // a program that connects again (new-task --count) is past the loss of the old connection
+        connectedAgain(); // a program that connects again (many-tasks) is past the loss of the old connection
         watchSilence(connection);
         return watchBlocked(connection);
       } catch (err) {

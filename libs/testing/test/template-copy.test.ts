@@ -2,10 +2,10 @@
 // tsconfig.json, copied into an empty folder outside the workspace where only the starter's packages
 // (and rabbitmq-stream-js-client for the stream-protocol apps) are installed: strict tsc passes, and
 // one round trip runs.
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppProcess, ROOT, noStreamClient, track, useVhost } from '@rabbit-tutorials/testing';
 
@@ -30,6 +30,9 @@ beforeAll(() => {
       mkdirSync(dirname(join(project, 'node_modules', name)), { recursive: true });
       symlinkSync(join(ROOT, 'node_modules', name), join(project, 'node_modules', name));
     }
+    // npm links the programs of what it installs into node_modules/.bin: tsx, for npm start.
+    mkdirSync(join(project, 'node_modules/.bin'));
+    symlinkSync(join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(project, 'node_modules/.bin/tsx'));
     projects.set(app, project);
   }
 });
@@ -104,6 +107,25 @@ describe('each app copied with libs/connection into an empty project', () => {
       expect((await consumer.stop('SIGTERM')).code).toBe(0);
     }
   }, 90_000);
+
+  it('npm start runs the role the recipe names, with the broker its .env names (none in the environment)', async () => {
+    const project = projects.get('task-queue')!;
+    execFileSync('npm', ['pkg', 'set', 'scripts.start=tsx src/worker.ts'], { cwd: project });
+    writeFileSync(join(project, '.env'), Object.entries({ ...vhost.env, RABBITMQ_SHUTDOWN_TIMEOUT_MS: '5000' }).map(([k, v]) => `${k}=${v}\n`).join(''));
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RABBITMQ_') && !k.startsWith('npm_')));
+    const start = spawn('npm', ['start', '--silent'], { cwd: project, env: clean, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const worker = track(new AppProcess(start, 'npm start of the copied task-queue'));
+    try {
+      await worker.waitFor(/Waiting for messages/, 1, 30_000);
+      await worker.waitFor(new RegExp(`connected to amqp://\\S+/${vhost.name}$`)); // the .env's broker and vhost
+      await finished(copied('task-queue', 'new-task', ['started.']));
+      await worker.waitFor(/Done started\./);
+    } finally {
+      process.kill(-start.pid!, 'SIGTERM'); // npm, its shell and the worker, as a supervisor would
+    }
+    await worker.exited; // npm dies of the signal; its pipes close when the worker has exited
+    expect(worker.stderr.filter((line) => /SIGTERM: shutting down$|^error/.test(line))).toEqual([`[${basename(project)}:worker] SIGTERM: shutting down`]);
+  }, 60_000);
 
   it('stream-queue: a stream over AMQP 0-9-1', async () => {
     expect(await finished(copied('stream-queue', 'send', ['copied']))).toBe(" [x] Sent 'copied'");

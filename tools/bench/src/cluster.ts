@@ -40,7 +40,7 @@ export async function clusterSection(single: { env: Record<string, string>; loca
           await channel.assertQueue('task_queue', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
         };
         await fresh();
-        const run = spawnApp('task-queue', 'new-task', ['--count', String(PUBLISH), '--window', '1000', 'bench'], sideEnv);
+        const run = spawnApp('task-queue', 'many-tasks', ['--count', String(PUBLISH), '--window', '1000', 'bench'], sideEnv);
         await run.exited;
         figures[side].publish.push(Number(/\((\d+) msg\/s\)/.exec(run.stdout.join('\n'))?.[1] ?? NaN));
 
@@ -67,7 +67,7 @@ export async function clusterSection(single: { env: Record<string, string>; loca
     for (let round = 0; round < SEQUENCE_ROUNDS; round++) {
       for (const node of cluster.nodes) {
         const rest = cluster.nodes.filter((n) => n !== node);
-        const producer = spawnApp('task-queue', 'new-task', ['--count', '50000', 'failover'], { ...env, RABBITMQ_URL: nodesUrl([node, ...rest]) });
+        const producer = spawnApp('task-queue', 'many-tasks', ['--count', '50000', 'failover'], { ...env, RABBITMQ_URL: nodesUrl([node, ...rest]) });
         await producer.waitFor(/confirmed [1-9]\d{3,}\/\d+/, 1, 60_000);
         const [killedAt, killedWall] = [performance.now(), Date.now()];
         await killNode(node);

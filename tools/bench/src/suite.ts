@@ -87,15 +87,15 @@ main('bench', async () => {
     return r;
   };
   try {
-    // Publish: persistent messages, confirms pipelined (1,000 in flight): new-task --count vs a bare loop.
+    // Publish: persistent messages, confirms pipelined (1,000 in flight): many-tasks --count vs a bare loop.
     const PUBLISH = 30_000;
     const publishRate = async (ours: boolean) => {
       const q = await freshQueue('task_queue');
       if (ours) {
-        const run = spawnApp('task-queue', 'new-task', ['--count', String(PUBLISH), '--window', '1000', 'bench'], env);
+        const run = spawnApp('task-queue', 'many-tasks', ['--count', String(PUBLISH), '--window', '1000', 'bench'], env);
         const { code } = await run.exited;
         const rate = /\((\d+) msg\/s\)/.exec(run.stdout.join('\n'))?.[1];
-        if (code !== 0 || !rate) throw new Error(`new-task failed: ${run.stderr.join(' ')}`);
+        if (code !== 0 || !rate) throw new Error(`many-tasks failed: ${run.stderr.join(' ')}`);
         return Number(rate);
       }
       const conn = await connectBare(url);

@@ -1,4 +1,4 @@
-// new-task --count N: N numbered persistent tasks ("<text> #1" ... "#N", message ids 1..N), with
+// many-tasks --count N: N numbered persistent tasks ("<text> #1" ... "#N", message ids 1..N), with
 // publisher confirms pipelined: up to `window` tasks await their confirm at once, so the producer
 // neither waits for each confirm nor holds everything in memory. If the connection is lost (e.g. a
 // broker restart, a cluster node's death) it reconnects and publishes again every task not confirmed
@@ -31,7 +31,7 @@ export async function publishNumbered(queue: string, queueOptions: Options.Asser
   process.once('SIGINT', () => abort.abort()).once('SIGTERM', () => abort.abort());
   let started: number | undefined; // the rate counts publishing, not connecting
   for (;;) {
-    const connection = await connect({ name: 'task-queue-new-task' });
+    const connection = await connect({ name: 'task-queue-many-tasks' });
     // A broker that stops answering (a declare or confirms that never come, seen on a cluster node just
     // after another died) would hold the producer for ever: no answer for STALL_MS ends the round. Not
     // while the broker blocks publishing on purpose (an alarm: connect() gives up on that itself).
