@@ -83,7 +83,7 @@ const appServices = Object.entries(compose.services).filter(([name]) => name !==
 // Every pattern runs as a service; the troubleshooting cases are run by hand (and by the demo), not served.
 const roles = readdirSync(join(ROOT, 'apps')).filter((app) => app !== 'troubleshoot').flatMap((app) => {
   const targets = JSON.parse(readFileSync(join(ROOT, 'apps', app, 'package.json'), 'utf8')).nx.targets as Record<string, { options?: { file?: string } }>;
-  return Object.values(targets).flatMap((t) => (t.options?.file ? [`apps/${app}/${t.options.file}`] : []));
+  return Object.values(targets).flatMap((t) => (t.options?.file?.startsWith('src/') ? [`apps/${app}/${t.options.file}`] : [])); // not the load tools (load/)
 });
 
 /** RabbitMQ's rabbit_password_hashing_sha256: base64(salt + sha256(salt + password)). */

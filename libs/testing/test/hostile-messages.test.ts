@@ -66,6 +66,7 @@ const ROLES: Role[] = [
   { app: 'task-queue', role: 'worker', args: ['--dot-ms', '0'], target: ['', 'task_queue'], normal: { body: 'normal.', done: /^ \[x\] Done normal\.$/ }, drained: ['task_queue'] },
   { app: 'retry', role: 'worker', args: [], target: ['', 'retry.work'], normal: { body: 'normal', options: { messageId: 'normal-1' }, done: /^ \[x\] Done normal \(id normal-1\) on attempt 1$/ }, drained: ['retry.work'] },
   { app: 'rpc-fib', role: 'server', args: ['--prefetch', '10'], target: ['', 'rpc_queue'], normal: { body: '10', options: { replyTo: 'nobody', correlationId: 'normal' }, done: /^ \[\.\] fib\(10\)$/ }, drained: ['rpc_queue'] },
+  { app: 'priority', role: 'worker', args: ['--prefetch', '10'], target: ['', 'priority_queue'], normal: { body: 'normal', done: /^ \[x\] Received 'normal' \(priority 0\)$/ }, drained: ['priority_queue'] },
   { app: 'hello', role: 'receive', args: [], target: ['', 'hello'], normal: { body: 'normal', done: /^ \[x\] Received 'normal'$/ }, drained: ['hello'] },
   { app: 'fanout-logs', role: 'receive', args: [], target: ['logs', ''], normal: { body: 'normal', done: /^ \[x\] normal$/ }, drained: [] },
   { app: 'direct-logs', role: 'receive', args: ['info'], target: ['direct_logs', 'info'], normal: { body: 'normal', done: /^ \[x\] info:normal$/ }, drained: [] },

@@ -85,6 +85,23 @@ const steps: { name: string; what: string; resources: string[]; run: (env: Env) 
     },
   },
   {
+    name: 'priority',
+    resources: ['priority_queue'],
+    what: 'An urgent message sent behind a backlog of 1,000 is delivered first: the queue orders by the priority the publisher set.',
+    async run(env) {
+      // A quorum queue orders by priority from RabbitMQ 4.0; before, a classic one with x-max-priority does.
+      const older = Number(env.BROKER_VERSION!.split('.')[0]) < 4;
+      const queueEnv = older ? { ...env, RABBITMQ_QUEUE_TYPE: 'classic' } : env;
+      await run('priority', 'send', ['--count', '1000', 'normal'], queueEnv);
+      await run('priority', 'send', ['--priority', '9', 'urgent'], queueEnv);
+      const worker = start('priority', 'worker', ['--prefetch', '5'], queueEnv);
+      await worker.waitFor(/Received 'normal #5'/, 1, 20_000);
+      for (const line of worker.matching(/Received/).slice(0, 6)) console.log(`    priority worker | ${line}`);
+      if (worker.matching(/Received/).slice(0, 5).every((line) => !line.includes("'urgent'"))) throw new Error('the urgent message did not come within the first prefetch');
+      if (older) return `the quorum queue (RabbitMQ ${env.BROKER_VERSION} has no quorum queue priorities: a classic priority queue ran instead)`;
+    },
+  },
+  {
     name: 'retry',
     resources: ['retry.*'],
     what: 'A message whose handling fails is rejected and comes back after 1 s, then 5 s (a queue per delay, the broker moving it); then it is done, once.',
