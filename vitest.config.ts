@@ -74,7 +74,7 @@ export default defineConfig({
             'apps/hello/test/hello.test.ts', 'apps/task-queue/test/worker.test.ts', 'apps/stream-queue/test/stream-queue.test.ts',
             'apps/stream-hello/test/stream-hello.test.ts', 'apps/stream-offset-tracking/test/stream-offset-tracking.test.ts',
             'libs/connection/test/connect.test.ts', 'libs/testing/test/pika-classic.test.ts', 'libs/testing/test/pika-interop.test.ts',
-            'apps/priority/test/priority.test.ts',
+            'apps/priority/test/priority.test.ts', 'apps/single-active-consumer/test/single-active-consumer.test.ts',
           ],
           maxWorkers,
           sequence: { groupOrder: 0 },

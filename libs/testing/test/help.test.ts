@@ -8,7 +8,7 @@ import { ROOT, runApp } from '@rabbit-tutorials/testing';
 // The name each app's roles must name in their help.
 const NAMES: Record<string, string> = {
   hello: '"hello"', 'task-queue': '"task_queue"', retry: '"retry.', 'fanout-logs': '"logs"', 'direct-logs': '"direct_logs"',
-  'topic-logs': '"topic_logs"', 'headers-logs': '"headers_logs"', 'rpc-fib': '"rpc_queue"', 'publisher-confirms': 'durable queue', priority: '"priority_queue"',
+  'topic-logs': '"topic_logs"', 'headers-logs': '"headers_logs"', 'rpc-fib': '"rpc_queue"', 'publisher-confirms': 'durable queue', priority: '"priority_queue"', 'single-active-consumer': '"single_active_queue"',
   'stream-hello': '"hello-nodejs-stream"', 'stream-offset-tracking': '"stream-offset-tracking-javascript"', 'stream-queue': '"hello-nodejs-stream"',
   troubleshoot: '',
 };

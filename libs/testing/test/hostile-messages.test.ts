@@ -67,6 +67,7 @@ const ROLES: Role[] = [
   { app: 'retry', role: 'worker', args: [], target: ['', 'retry.work'], normal: { body: 'normal', options: { messageId: 'normal-1' }, done: /^ \[x\] Done normal \(id normal-1\) on attempt 1$/ }, drained: ['retry.work'] },
   { app: 'rpc-fib', role: 'server', args: ['--prefetch', '10'], target: ['', 'rpc_queue'], normal: { body: '10', options: { replyTo: 'nobody', correlationId: 'normal' }, done: /^ \[\.\] fib\(10\)$/ }, drained: ['rpc_queue'] },
   { app: 'priority', role: 'worker', args: ['--prefetch', '10'], target: ['', 'priority_queue'], normal: { body: 'normal', done: /^ \[x\] Received 'normal' \(priority 0\)$/ }, drained: ['priority_queue'] },
+  { app: 'single-active-consumer', role: 'receive', args: ['--name', 'A'], target: ['', 'single_active_queue'], normal: { body: 'normal', done: /^ \[x\] A received 'normal'$/ }, drained: ['single_active_queue'] },
   { app: 'hello', role: 'receive', args: [], target: ['', 'hello'], normal: { body: 'normal', done: /^ \[x\] Received 'normal'$/ }, drained: ['hello'] },
   { app: 'fanout-logs', role: 'receive', args: [], target: ['logs', ''], normal: { body: 'normal', done: /^ \[x\] normal$/ }, drained: [] },
   { app: 'direct-logs', role: 'receive', args: ['info'], target: ['direct_logs', 'info'], normal: { body: 'normal', done: /^ \[x\] info:normal$/ }, drained: [] },

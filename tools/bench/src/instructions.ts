@@ -28,8 +28,9 @@ async function perCall(env: Record<string, string>, serverEnv: Record<string, st
     const server = new AppProcess(child, 'rpc-fib server under callgrind');
     try {
       await server.waitFor(/Awaiting RPC requests/, 1, 300_000);
+      // Under valgrind a reply may take seconds while V8 compiles: no call timeout worth the name.
       const calls = async (n: number) => {
-        const client = spawnApp('rpc-fib', 'many-calls', ['--queue', queue, '--quiet', '--in-flight', '32', ...Array<string>(n).fill('30')], env);
+        const client = spawnApp('rpc-fib', 'many-calls', ['--queue', queue, '--quiet', '--in-flight', '32', '--timeout', '300000', ...Array<string>(n).fill('30')], env);
         const { code } = await client.exited;
         if (code !== 0) throw new Error(`many-calls failed: ${client.stderr.join(' ')}`);
       };

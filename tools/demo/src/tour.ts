@@ -102,6 +102,28 @@ const steps: { name: string; what: string; resources: string[]; run: (env: Env) 
     },
   },
   {
+    name: 'single-active-consumer',
+    resources: ['single_active_queue'],
+    what: 'Two receivers on a single-active-consumer queue: one gets every message, in order; killed, the other goes on where it left off.',
+    async run(env) {
+      // A subscribes first, so A is the active one.
+      const a = start('single-active-consumer', 'receive', ['--name', 'A', '--work-ms', '50'], env);
+      await a.waitFor(/Waiting for messages as A/);
+      const b = start('single-active-consumer', 'receive', ['--name', 'B', '--work-ms', '50'], env);
+      await b.waitFor(/Waiting for messages as B/);
+      await run('single-active-consumer', 'send', ['--count', '20', 'step'], env);
+      await a.waitFor(/A received 'step #5'/);
+      a.kill('SIGKILL');
+      await b.waitFor(/B received 'step #20'/, 1, 20_000);
+      for (const line of a.matching(/received/)) console.log(`    receiver A | ${line}`);
+      console.log('    receiver A | (killed)');
+      for (const line of b.matching(/is the active consumer|received/).slice(0, 4)) console.log(`    receiver B | ${line}`);
+      console.log(`    receiver B | ... ${b.matching(/received 'step #20'/)[0]}`);
+      const numbers = b.matching(/received/).map((line) => Number(/#(\d+)/.exec(line)![1]));
+      if (numbers.some((n, i) => i > 0 && n !== numbers[i - 1]! + 1)) throw new Error(`B took over out of order: ${numbers.join(', ')}`);
+    },
+  },
+  {
     name: 'retry',
     resources: ['retry.*'],
     what: 'A message whose handling fails is rejected and comes back after 1 s, then 5 s (a queue per delay, the broker moving it); then it is done, once.',

@@ -7,10 +7,11 @@ describe('npm run demo', () => {
   it('runs every pattern end to end and exits 0', async () => {
     const result = await runApp('demo', 'tour', [], { ...vhost.env, RABBITMQ_MANAGEMENT_URL: broker().managementUrl });
     expect(result.code, result.stderr).toBe(0);
-    for (const name of ['hello', 'task-queue', 'priority', 'retry', 'fanout-logs', 'direct-logs', 'topic-logs', 'headers-logs', 'rpc-fib', 'publisher-confirms', 'troubleshooting', 'streams']) {
+    for (const name of ['hello', 'task-queue', 'priority', 'single-active-consumer', 'retry', 'fanout-logs', 'direct-logs', 'topic-logs', 'headers-logs', 'rpc-fib', 'publisher-confirms', 'troubleshooting', 'streams']) {
       expect(result.stdout).toMatch(new RegExp(`^\\d+\\. ${name}: `, 'm'));
     }
     expect(result.stdout).toMatch(/ \[\.\] Got 832040/);
+    expect(result.stdout).toMatch(/receiver A \| \(killed\)\n    receiver B \|  \[\*\] B is the active consumer now\n/);
     // Urgent, sent behind 1,000 normal messages, within the first prefetch (5).
     expect(result.stdout).toMatch(/^(    priority worker \| .*\n){0,4}    priority worker \|  \[x\] Received 'urgent' \(priority 9\)$/m);
     expect(result.stdout).toMatch(/retry worker \| \[retry:worker\] attempt 2 for pay invoice 7!! \(id \S+\) failed .*; next in 5 s\n.*retry worker \|  \[x\] Done pay invoice 7!! \(id \S+\) on attempt 3/);
@@ -22,8 +23,8 @@ describe('npm run demo', () => {
       ...(Number(version.split('.')[0]) < 4 ? [`the quorum queue (RabbitMQ ${version} has no quorum queue priorities: a classic priority queue ran instead)`] : []),
       ...(servesStreamClient(version) ? [] : [`stream-hello and stream-offset-tracking (they need RabbitMQ 3.11 or later; this broker is ${version})`]),
     ];
-    expect(result.stdout.trim().split('\n').at(-1)).toBe(skipped.length === 0 ? 'All 12 patterns behaved as expected.'
-      : `All 12 steps behaved as expected; skipped: ${skipped.join('; ')}.`);
+    expect(result.stdout.trim().split('\n').at(-1)).toBe(skipped.length === 0 ? 'All 13 patterns behaved as expected.'
+      : `All 13 steps behaved as expected; skipped: ${skipped.join('; ')}.`);
   }, 120_000);
 
   it('exits 1 naming the pattern that failed', async () => {
