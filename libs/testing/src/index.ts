@@ -127,5 +127,5 @@ export { eventually, publishConfirmed, queueDepth } from './amqp.js';
 export { NO_PIKA, pikaPython, startPika } from './pika.js';
 export { clusterManagement, cluster, noCluster, type ClusterVhost, useClusterVhost } from './cluster.js';
 // What the cluster tests do to nodes (libs/broker), for the apps' tests that import only this package.
-export { awaitOnlineMembers, freezeNode, killNode, restartNode, servesStreamClient, startNode, thawNode, urlHost, waitForMembers } from '@rabbit-tutorials/broker';
+export { awaitOnlineMembers, freezeNode, killNode, restartNode, servesStreamClient, startNode, thawNode, urlHost, versionAtLeast, waitForMembers } from '@rabbit-tutorials/broker';
 export { composeV2, destroyLocalBroker, dockerAvailable, freePort, hasLocalRabbitmq, launchLocalBroker, listeners, startLikeImage } from '@rabbit-tutorials/broker';

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { main } from '@rabbit-tutorials/connection';
 import { Management } from '@rabbit-tutorials/management';
-import { type AppProcess, type StartedBroker, brokerUrl, resolveBroker, servesStreamClient, spawnApp } from '@rabbit-tutorials/broker';
+import { type AppProcess, type StartedBroker, brokerUrl, resolveBroker, servesStreamClient, spawnApp, versionAtLeast } from '@rabbit-tutorials/broker';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { startView } from '@rabbit-tutorials/view';
@@ -256,6 +256,13 @@ const steps: { name: string; what: string; resources: string[]; run: (env: Env) 
         const tracked = await run('stream-offset-tracking', 'receive', [], env);
         if (!tracked.stdout.some((l) => l.endsWith('(100 messages)'))) throw new Error(`offset tracking round ${round} did not read exactly its 100 messages`);
       }
+      if (!versionAtLeast(env.BROKER_VERSION!, 3, 13)) return `stream-filter (it needs RabbitMQ 3.13 or later; this broker is ${env.BROKER_VERSION})`;
+      // Filtering: events of two regions, region by region; the reader of one gets (almost) only its chunks.
+      for (const region of ['eu', 'us']) await run('stream-filter', 'send', ['--region', region, '--count', '2000'], env);
+      const filtered = start('stream-filter', 'receive', ['--region', 'us'], env);
+      await filtered.waitFor(/Received event #2000 \(us\)/, 1, 20_000);
+      await filtered.stop('SIGINT');
+      show('stream-filter receive --region us', filtered, /The broker sent/);
     },
   },
 ];
