@@ -91,9 +91,11 @@ function graphOf(t) {
     connectionNode(connection);
     const q = keptByName.get(queue);
     const prefetch = [...new Set(list.map((c) => (c.ack ? `prefetch ${c.prefetch || '∞'}` : 'auto ack')))].join(', ');
+    // A single-active-consumer queue: which consumer gets the messages, and which wait (dashed).
+    const activity = list.some((c) => c.activity === 'active') ? 'active' : list.some((c) => c.activity === 'waiting') ? 'waiting' : '';
     edges.push({ id: `c:${key}`, from: `q:${queue}`, to: `c:${connection}`,
-      label: [list.length > 1 ? `${list.length} consumers` : '', prefetch, q.consumers === list.length && q.rateOut > 0 ? perSecond(q.rateOut) : ''].filter(Boolean).join(' · '),
-      busy: q.rateOut > 0 });
+      label: [activity, list.length > 1 ? `${list.length} consumers` : '', prefetch, q.consumers === list.length && q.rateOut > 0 ? perSecond(q.rateOut) : ''].filter(Boolean).join(' · '),
+      busy: q.rateOut > 0 && activity !== 'waiting', dashed: activity === 'waiting' });
   }
   for (const p of t.publishes) {
     if (!nodes.has(`x:${p.exchange}`) && !wanted(p.exchange)) continue;

@@ -54,7 +54,7 @@ export async function topology(api: Management, vhost: string) {
     get<({ name: string; type?: string; messages?: number; messages_ready?: number; messages_unacknowledged?: number; consumers?: number; arguments?: Record<string, unknown> } & Stats)[]>(
       `/queues/${v}?columns=name,type,messages,messages_ready,messages_unacknowledged,consumers,message_stats,arguments`),
     get<{ source: string; destination: string; destination_type: string; routing_key: string; arguments: Record<string, unknown> }[]>(`/bindings/${v}`),
-    get<{ consumer_tag: string; prefetch_count: number; ack_required: boolean; queue: { name: string }; channel_details: { connection_name: string } }[]>(`/consumers/${v}`),
+    get<{ consumer_tag: string; prefetch_count: number; ack_required: boolean; activity_status?: string; queue: { name: string }; channel_details: { connection_name: string } }[]>(`/consumers/${v}`),
     get<{ name: string; user: string; client_properties?: { connection_name?: string } }[]>(`/vhosts/${v}/connections?columns=name,user,client_properties`),
     get<({ name: string; connection_details: { name: string } } & Stats)[]>(`/vhosts/${v}/channels?columns=name,connection_details,message_stats`),
   ]);
@@ -75,7 +75,9 @@ export async function topology(api: Management, vhost: string) {
       ttlMs: typeof q.arguments?.['x-message-ttl'] === 'number' ? q.arguments['x-message-ttl'] : undefined })),
     bindings: bindings.map((b) => ({ source: b.source, destination: b.destination, destinationType: b.destination_type, key: b.routing_key,
       args: Object.fromEntries(Object.entries(b.arguments ?? {}).map(([k, val]) => [k, typeof val === 'string' ? val : JSON.stringify(val)])) })),
-    consumers: consumers.map((c) => ({ tag: c.consumer_tag, queue: c.queue.name, prefetch: c.prefetch_count, ack: c.ack_required, connection: c.channel_details.connection_name })),
+    // activity_status: "single_active" or "waiting" on a single-active-consumer queue, "up" elsewhere.
+    consumers: consumers.map((c) => ({ tag: c.consumer_tag, queue: c.queue.name, prefetch: c.prefetch_count, ack: c.ack_required, connection: c.channel_details.connection_name,
+      activity: c.activity_status === 'single_active' ? 'active' : c.activity_status === 'waiting' ? 'waiting' : undefined })),
     connections: connections.map((c) => ({ id: c.name, name: c.client_properties?.connection_name || c.name, user: c.user })),
     publishes: publishes.filter((p) => p.rate > 0),
   };

@@ -101,6 +101,27 @@ describe('npm run view, in Chromium', () => {
     });
   });
 
+  it('single active consumer: the active receiver\'s edge says so, the waiting one\'s "waiting"; after a kill, the other is active', async (ctx) => {
+    if (!browser) return ctx.skip(NO_CHROMIUM);
+    const receiver = (name: string) => startApp('single-active-consumer', 'receive', ['--name', name], { ...vhost.env, RABBITMQ_CONNECTION_NAME: `receiver-${name}` });
+    const a = receiver('A');
+    await a.waitFor(/Waiting for messages as A/);
+    const b = receiver('B');
+    await b.waitFor(/Waiting for messages as B/);
+    await onView(async (page) => {
+      await expect.poll(() => picture(page), { timeout: 15_000 }).toMatch(/receiver-B/);
+      const text = await picture(page);
+      expect(text).toContain('single_active_queue');
+      expect(text.match(/active · prefetch 10/g)).toHaveLength(1);
+      expect(text.match(/waiting · prefetch 10/g)).toHaveLength(1);
+      a.kill('SIGKILL');
+      await expect.poll(() => picture(page), { timeout: 20_000 }).not.toContain('receiver-A');
+      // The broker's consumer list catches up with the takeover at its next statistics round.
+      await expect.poll(() => picture(page), { timeout: 20_000 }).not.toContain('waiting');
+      expect(await picture(page)).toContain('active · prefetch 10');
+    });
+  });
+
   it('the retry chain with the task queue and hello: fits a 1400x900 window, 1:1 scrolls; the header counts what is drawn', async (ctx) => {
     if (!browser) return ctx.skip(NO_CHROMIUM);
     const programs = [startApp('retry', 'worker', [], vhost.env), startApp('task-queue', 'worker', [], vhost.env), startApp('hello', 'receive', [], vhost.env)];
