@@ -13,7 +13,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The steps with a pattern's docs page, and the page's name. */
 const PAGES: Record<string, string> = {
   hello: 'hello', 'task-queue': 'task-queue', retry: 'retry', 'fanout-logs': 'fanout-logs', 'direct-logs': 'direct-logs',
-  'topic-logs': 'topic-logs', 'headers-logs': 'headers-logs', 'rpc-fib': 'rpc-fib', // publisher-confirms deletes its queues as it ends
+  'topic-logs': 'topic-logs', 'headers-logs': 'headers-logs', 'rpc-fib': 'rpc-fib', priority: 'priority', 'single-active-consumer': 'single-active-consumer',
+  // publisher-confirms deletes its queues as it ends
 };
 
 main('screenshots [--chromium PATH]', async () => {
