@@ -75,7 +75,7 @@ export default defineConfig({
             'apps/stream-hello/test/stream-hello.test.ts', 'apps/stream-offset-tracking/test/stream-offset-tracking.test.ts',
             'libs/connection/test/connect.test.ts', 'libs/testing/test/pika-classic.test.ts', 'libs/testing/test/pika-interop.test.ts',
             'apps/priority/test/priority.test.ts', 'apps/single-active-consumer/test/single-active-consumer.test.ts',
-            'apps/stream-filter/test/stream-filter.test.ts',
+            'apps/stream-filter/test/stream-filter.test.ts', 'apps/super-stream/test/super-stream.test.ts',
           ],
           maxWorkers,
           sequence: { groupOrder: 0 },

@@ -9,7 +9,7 @@ import { ROOT, runApp } from '@rabbit-tutorials/testing';
 const NAMES: Record<string, string> = {
   hello: '"hello"', 'task-queue': '"task_queue"', retry: '"retry.', 'fanout-logs': '"logs"', 'direct-logs': '"direct_logs"',
   'topic-logs': '"topic_logs"', 'headers-logs': '"headers_logs"', 'rpc-fib': '"rpc_queue"', 'publisher-confirms': 'durable queue', priority: '"priority_queue"', 'single-active-consumer': '"single_active_queue"',
-  'stream-hello': '"hello-nodejs-stream"', 'stream-offset-tracking': '"stream-offset-tracking-javascript"', 'stream-queue': '"hello-nodejs-stream"', 'stream-filter': '"stream-filter-javascript"',
+  'stream-hello': '"hello-nodejs-stream"', 'stream-offset-tracking': '"stream-offset-tracking-javascript"', 'stream-queue': '"hello-nodejs-stream"', 'stream-filter': '"stream-filter-javascript"', 'super-stream': '"invoices"',
   troubleshoot: '',
 };
 const roles = readdirSync(join(ROOT, 'apps')).flatMap((app) => readdirSync(join(ROOT, 'apps', app, 'src'))

@@ -256,13 +256,19 @@ const steps: { name: string; what: string; resources: string[]; run: (env: Env) 
         const tracked = await run('stream-offset-tracking', 'receive', [], env);
         if (!tracked.stdout.some((l) => l.endsWith('(100 messages)'))) throw new Error(`offset tracking round ${round} did not read exactly its 100 messages`);
       }
-      if (!versionAtLeast(env.BROKER_VERSION!, 3, 13)) return `stream-filter (it needs RabbitMQ 3.13 or later; this broker is ${env.BROKER_VERSION})`;
+      if (!versionAtLeast(env.BROKER_VERSION!, 3, 13)) return `stream-filter and super-stream (they need RabbitMQ 3.13 or later; this broker is ${env.BROKER_VERSION})`;
       // Filtering: events of two regions, region by region; the reader of one gets (almost) only its chunks.
       for (const region of ['eu', 'us']) await run('stream-filter', 'send', ['--region', region, '--count', '2000'], env);
       const filtered = start('stream-filter', 'receive', ['--region', 'us'], env);
       await filtered.waitFor(/Received event #2000 \(us\)/, 1, 20_000);
       await filtered.stop('SIGINT');
       show('stream-filter receive --region us', filtered, /The broker sent/);
+      // A super stream: invoices routed by customer to three partitions, one active member of the group per partition.
+      const member = start('super-stream', 'receive', ['--name', 'A'], env);
+      await member.waitFor(/Waiting for invoices as A/);
+      await run('super-stream', 'send', ['--count', '30', '--customers', '3'], env);
+      await member.waitFor(/ received /, 30, 20_000);
+      show('super-stream receive', member, /is active on|received customer-0 /);
     },
   },
 ];

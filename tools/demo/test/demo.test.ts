@@ -20,10 +20,11 @@ describe('npm run demo', () => {
     // On a broker older than 3.11 the stream-protocol programs are said to be skipped, not "ok".
     const version = await brokerVersion();
     if (versionAtLeast(version, 3, 13)) expect(result.stdout).toMatch(/stream-filter receive --region us \|  \[\.\] The broker sent \d+ events for 2000 of region 'us'/);
+    if (versionAtLeast(version, 3, 13)) expect(result.stdout).toMatch(/super-stream receive \|  \[x\] A received customer-0 #10 \(invoices-\d\)/);
     const skipped = [
       ...(Number(version.split('.')[0]) < 4 ? [`the quorum queue (RabbitMQ ${version} has no quorum queue priorities: a classic priority queue ran instead)`] : []),
       ...(servesStreamClient(version) ? [] : [`stream-hello and stream-offset-tracking (they need RabbitMQ 3.11 or later; this broker is ${version})`]),
-      ...(!servesStreamClient(version) || versionAtLeast(version, 3, 13) ? [] : [`stream-filter (it needs RabbitMQ 3.13 or later; this broker is ${version})`]),
+      ...(!servesStreamClient(version) || versionAtLeast(version, 3, 13) ? [] : [`stream-filter and super-stream (they need RabbitMQ 3.13 or later; this broker is ${version})`]),
     ];
     expect(result.stdout.trim().split('\n').at(-1)).toBe(skipped.length === 0 ? 'All 13 patterns behaved as expected.'
       : `All 13 steps behaved as expected; skipped: ${skipped.join('; ')}.`);

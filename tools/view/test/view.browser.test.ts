@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { management, queueDepth, startApp, uniqueName, useVhost } from '@rabbit-tutorials/testing';
+import { brokerAtLeast, management, queueDepth, runApp, startApp, uniqueName, useVhost } from '@rabbit-tutorials/testing';
 import { Management } from '@rabbit-tutorials/management';
 import { startView } from '@rabbit-tutorials/view';
 
@@ -119,6 +119,21 @@ describe('npm run view, in Chromium', () => {
       // The broker's consumer list catches up with the takeover at its next statistics round.
       await expect.poll(() => picture(page), { timeout: 20_000 }).not.toContain('waiting');
       expect(await picture(page)).toContain('active · prefetch 10');
+    });
+  });
+
+  it('a super stream: its exchange and its three partitions (stream queues), each bound with its partition order', async (ctx) => {
+    if (!browser) return ctx.skip(NO_CHROMIUM);
+    if (!(await brokerAtLeast(3, 13))) return ctx.skip('super streams over the stream protocol need RabbitMQ 3.13');
+    expect((await runApp('super-stream', 'send', ['--count', '30'], vhost.env)).code).toBe(0);
+    await onView(async (page) => {
+      await expect.poll(() => picture(page), { timeout: 15_000 }).toContain('invoices-2');
+      expect((await nodes(page, '.node.queue')).map((n) => n.split('\n')[0]).sort()).toEqual(['invoices-0', 'invoices-1', 'invoices-2']);
+      const text = await picture(page);
+      // Each partition bound with its order in the super stream; each a stream queue holding its customers' invoices.
+      for (const order of [0, 1, 2]) expect(text).toContain(`x-stream-partition-order=${order}`);
+      expect(text.match(/^stream · \d+ message\(s\)/gm)).toHaveLength(3);
+      expect(text.split('\n')).toContain('invoices');
     });
   });
 
