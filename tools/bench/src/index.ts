@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { formatNumber } from '@rabbit-tutorials/management';
 
 /** The q-quantile (0..1) of sorted values, nearest-rank. */
@@ -37,4 +39,26 @@ export function spread(values: number[] | undefined, percent = false): string {
   if (!values?.length) return '';
   const format = (v: number) => formatNumber(percent ? 100 * v : v);
   return `${format(Math.min(...values))}-${format(Math.max(...values))}${percent ? '%' : ''}`;
+}
+
+/** An OTLP collector on loopback that takes the spans and discards them; `modes` are the telemetry modes exporting to it. */
+export async function discardingCollector(): Promise<{ modes: [string, Record<string, string>][]; close: () => void }> {
+  const sink = createServer((req, res) => req.resume().on('end', () => res.writeHead(200).end()));
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const otlp = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${(sink.address() as { port: number }).port}/v1/traces` };
+  const preload = { NODE_OPTIONS: '--import @rabbit-tutorials/telemetry/register' };
+  const ours = { ...preload, ...otlp };
+  // The peer: the stock OpenTelemetry amqplib instrumentation, the same exporter, collector and samplers.
+  const stock = { NODE_OPTIONS: `--import ${fileURLToPath(new URL('stock-tracing.mjs', import.meta.url))}`, ...otlp };
+  // Nothing recorded (ratio 0: the context still carried), or the usual way to pay less: one trace in ten.
+  const ratio = (r: string) => ({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: r });
+  return {
+    modes: [
+      ['off', {}], ['metrics (METRICS_PORT)', { ...preload, METRICS_PORT: '0' }],
+      ['tracing, nothing recorded (ratio 0): ours', { ...ours, ...ratio('0') }], ['tracing, nothing recorded (ratio 0): stock', { ...stock, ...ratio('0') }],
+      ['tracing, 1 trace in 10: ours', { ...ours, ...ratio('0.1') }], ['tracing, 1 trace in 10: stock', { ...stock, ...ratio('0.1') }],
+      ['tracing, every span: ours', ours], ['tracing, every span: stock', stock],
+    ],
+    close: () => sink.close(),
+  };
 }

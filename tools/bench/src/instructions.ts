@@ -5,7 +5,6 @@
 // every span. Run alone (npx tsx tools/bench/src/instructions.ts, a broker from RABBITMQ_URL) or by
 // npm run bench; either writes docs/performance-instructions.md.
 import { execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { AppProcess, spawnApp } from '@rabbit-tutorials/broker';
 import { connect, log, main } from '@rabbit-tutorials/connection';
 import { formatNumber, table } from '@rabbit-tutorials/management';
+import { discardingCollector } from './index.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const WARM_UP = 3000;
@@ -59,24 +59,7 @@ export async function instructionSection(env: Record<string, string>): Promise<s
   } catch {
     return 'not measured: valgrind is not installed (apt-get install valgrind)';
   }
-  // A collector that takes the spans and discards them.
-  const sink = createServer((req, res) => req.resume().on('end', () => res.writeHead(200).end()));
-  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-  const otlp = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${(sink.address() as { port: number }).port}/v1/traces` };
-  const ours = { NODE_OPTIONS: '--import @rabbit-tutorials/telemetry/register', ...otlp };
-  const stock = { NODE_OPTIONS: `--import ${join(ROOT, 'tools/bench/src/stock-tracing.mjs')}`, ...otlp };
-  // The client is not traced: the server's sampler decides alone (a root span per request).
-  const ratio = (r: string) => ({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: r });
-  const modes: [string, Record<string, string>][] = [
-    ['off', {}],
-    ['metrics (METRICS_PORT)', { NODE_OPTIONS: '--import @rabbit-tutorials/telemetry/register', METRICS_PORT: '0' }],
-    ['tracing, nothing recorded (ratio 0): ours', { ...ours, ...ratio('0') }],
-    ['tracing, nothing recorded (ratio 0): stock', { ...stock, ...ratio('0') }],
-    ['tracing, 1 trace in 10: ours', { ...ours, ...ratio('0.1') }],
-    ['tracing, 1 trace in 10: stock', { ...stock, ...ratio('0.1') }],
-    ['tracing, every span: ours', ours],
-    ['tracing, every span: stock', stock],
-  ];
+  const { modes, close } = await discardingCollector();
   const counted: [string, number][] = [];
   try {
     for (const [i, [mode, serverEnv]] of modes.entries()) {
@@ -84,7 +67,7 @@ export async function instructionSection(env: Record<string, string>): Promise<s
       log(`${mode}: ${formatNumber(Math.round(counted.at(-1)![1]))} instructions per call`);
     }
   } finally {
-    sink.close();
+    close();
   }
   const off = counted[0]![1];
   const of = (mode: string) => counted.find(([m]) => m === mode)![1] - off;

@@ -6,14 +6,13 @@ import { AppProcess, brokerUrl, resolveBroker, spawnApp } from '@rabbit-tutorial
 import { connect, loadConfig, main } from '@rabbit-tutorials/connection';
 import { Management, formatNumber, table } from '@rabbit-tutorials/management';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { barePublish, connectBare } from './bare.js';
 import { lineChart } from './chart.js';
-import { spread } from './index.js';
+import { discardingCollector, spread } from './index.js';
 import { STREAM_COUNT, type StreamRow, streamRows } from './streams.js';
 import { type ClusterResult, clusterSection } from './cluster.js';
 import { instructionSection, writeInstructionDoc } from './instructions.js';
@@ -225,27 +224,12 @@ main('bench', async () => {
 
     // The telemetry preload on and off: the same programs, with the amqplib instrumentation counting
     // for /metrics, or making a span per publish and per delivery exported (OTLP) to a collector that
-    // discards them, every one or one trace in ten. Alternating rounds (each mode once per round, in
-    // turn), best of each; a round's figure against the same round's "off" is its spread.
-    const sink = createServer((req, res) => req.resume().on('end', () => res.writeHead(200).end()));
-    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-    const preload = { NODE_OPTIONS: '--import @rabbit-tutorials/telemetry/register' };
-    const traced = {
-      ...preload, OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${(sink.address() as { port: number }).port}/v1/traces`,
-    };
-    // The usual way to pay less: record one trace in ten (the others still carry their context).
-    const ratio = (r: string) => ({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: r });
-    // The peer: the stock OpenTelemetry amqplib instrumentation, the same exporter, collector and samplers.
-    const stock = { ...traced, NODE_OPTIONS: `--import ${ROOT}/tools/bench/src/stock-tracing.mjs` };
+    // discards them, every one, one trace in ten or none; ours and the stock instrumentation. Alternating
+    // rounds (each mode once per round, in turn), best of each; a round's figure against the same round's
+    // "off" is its spread.
     // No pass/fail here: on 2 cores shared with the broker these differ by about one round's noise; the
     // instructions per call (instructions.ts) carry the targets.
-    const modes: [string, Record<string, string>][] = [
-      ['off', {}], ['metrics (METRICS_PORT)', { ...preload, METRICS_PORT: '0' }],
-      ['tracing, nothing recorded: ours', { ...traced, ...ratio('0') }], ['tracing, nothing recorded: stock', { ...stock, ...ratio('0') }],
-      ['tracing, 1 trace in 10: ours', { ...traced, ...ratio('0.1') }], ['tracing, 1 trace in 10: stock', { ...stock, ...ratio('0.1') }],
-      ['tracing, every span: ours', traced], ['tracing, every span: stock', stock],
-    ];
+    const { modes, close } = await discardingCollector();
     try {
       const runs = new Map<string, { consume: number; calls: number; p50Ms: number }[]>(modes.map(([mode]) => [mode, []]));
       for (let round = 0; round < TELEMETRY_ROUNDS; round++) {
@@ -264,7 +248,7 @@ main('bench', async () => {
         });
       }
     } finally {
-      sink.close();
+      close();
     }
     console.error('[bench] telemetry done');
     instructions = await instructionSection(env);
