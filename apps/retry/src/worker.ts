@@ -54,7 +54,6 @@ Example: npx nx run retry:worker`, async () => {
 
   function handle(channel: ConfirmChannel, message: ConsumeMessage, lastAttempt: boolean) {
     const id = message.properties.messageId as string | undefined;
-    const named = nameOf(message); // the same in every line about it
     let text: string;
     try {
       if (!id || /[\t\n\r]/.test(id)) throw new Error('no usable message id: it could not be handled exactly once');
@@ -63,7 +62,7 @@ Example: npx nx run retry:worker`, async () => {
       return park(channel, message, (err as Error).message); // never retried: it cannot get better
     }
     if (handled.has(id)) { // delivered again after its work was done (a worker died before its ack)
-      say?.(` [x] Skipped ${named}: handled already`);
+      say?.(` [x] Skipped ${nameOf(message)}: handled already`); // with --quiet, not even named
       return channel.ack(message);
     }
     // The broker counts the waits in x-death: one entry per wait queue the message expired from. Anyone can
@@ -81,16 +80,16 @@ Example: npx nx run retry:worker`, async () => {
     } catch (err) {
       const reason = (err as Error).message;
       if (lastAttempt) return park(channel, message, `failed ${attempt} times; the last: ${reason}`);
-      log(`attempt ${attempt} for ${named} failed (${reason}); next in ${DELAYS_MS[attempt - 1]! / 1000} s`);
+      log(`attempt ${attempt} for ${nameOf(message)} failed (${reason}); next in ${DELAYS_MS[attempt - 1]! / 1000} s`);
       return channel.reject(message, false); // requeue false: dead-lettered to the next wait queue
     }
     handled.record(id, `done: ${text}`); // the work's result with its id, before the ack
-    say?.(` [x] Done ${named} on attempt ${attempt}`);
+    say?.(` [x] Done ${nameOf(message)} on attempt ${attempt}`);
     if (values['crash-after-work']) process.kill(process.pid, 'SIGKILL'); // as if it died just before the ack
     channel.ack(message);
   }
 
-  /** A message as every line names it: its text and its id, escaped and cut (anyone's text and id). */
+  /** A message as every line names it, the same way: its text and its id, escaped and cut (anyone's text and id). */
   function nameOf(message: ConsumeMessage): string {
     const id = message.properties.messageId as unknown;
     return `${printable(message.content.toString(), 80)} (${id === undefined ? 'no id' : `id ${printable(String(id), 80)}`})`;
