@@ -24,7 +24,8 @@ Example: npx nx run priority:worker -- --prefetch 10`, async () => {
   const connection = await connect({
     config,
     async setup(connection) {
-      channel = await connection.createChannel();
+      // The message is settled on the channel that delivered it (after a reconnect, `channel` is a new one).
+      const delivering = channel = await connection.createChannel();
       await channel.assertQueue(QUEUE, queueOptions(config, connection));
       await channel.prefetch(prefetch);
       ({ consumerTag } = await channel.consume(QUEUE, (message) => {
@@ -36,12 +37,12 @@ Example: npx nx run priority:worker -- --prefetch 10`, async () => {
             text = utf8.decode(message.content);
           } catch (err) {
             log(`rejected a message from '${QUEUE}' (${(err as Error).message}); it goes to the queue's dead-letter exchange, if any`);
-            return channel.nack(message, false, false);
+            return delivering.nack(message, false, false);
           }
           if (workMs > 0) await new Promise((resolve) => setTimeout(resolve, workMs));
           // The priority property is the publisher's: any number, or none (0).
           if (!values.quiet) console.log(` [x] Received '${printable(text)}' (priority ${Number(message.properties.priority ?? 0)})`);
-          channel.ack(message); // after the work
+          delivering.ack(message); // after the work
         }).catch((err) => log(`could not settle a message: ${(err as Error).message}; the broker will deliver it again`));
       }));
       console.log(' [*] Waiting for messages, highest priority first. To exit press CTRL+C');

@@ -2,9 +2,20 @@
 // RabbitMQ 4.0+ in a quorum queue (two levels: 5 and above overtakes 0-4), in a classic queue with
 // x-max-priority on any version; a 3.x quorum queue has no priorities: one line saying so, exit 1.
 import { describe, expect, it } from 'vitest';
-import { brokerAtLeast, brokerVersion, runApp, startApp, useVhost } from '@rabbit-tutorials/testing';
+import { brokerAtLeast, brokerVersion, eventually, management, queueDepth, runApp, startApp, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
+
+/** Closes the connection named `name` from the broker's side (the management API), as a broker restart would. */
+async function closeConnection(name: string): Promise<void> {
+  const api = management();
+  let listed: string | undefined;
+  await eventually(async () => {
+    listed = (await api.connections()).find((c) => c.client_properties?.connection_name === name)?.name;
+    return listed !== undefined;
+  }, 10_000, `the connection ${name} listed`);
+  await api.request('DELETE', `/connections/${encodeURIComponent(listed!)}`);
+}
 
 describe('priority', () => {
   for (const type of ['quorum', 'classic']) it(`${type} queue: an urgent message sent behind 10,000 normal ones is among the first 10 delivered (prefetch 10)`, async (ctx) => {
@@ -22,6 +33,21 @@ describe('priority', () => {
     expect(received.filter((line) => line.includes('normal')).slice(0, 5)).toEqual([1, 2, 3, 4, 5].map((i) => ` [x] Received 'normal #${i}' (priority 0)`));
     expect((await worker.stop('SIGTERM')).code).toBe(0);
   }, 90_000);
+
+  it('its connection closed with messages in progress: each is settled on the channel that delivered it (no 406 on the new one), all handled', async () => {
+    const env = { ...vhost.env, RABBITMQ_QUEUE_TYPE: 'classic', RABBITMQ_RETRY_DELAY_MS: '50', RABBITMQ_CONNECTION_NAME: 'priority-worker-closed' };
+    const worker = startApp('priority', 'worker', ['--prefetch', '5', '--work-ms', '300'], env);
+    await worker.waitFor(/Waiting for messages/);
+    expect((await runApp('priority', 'send', ['--count', '20', 'm'], env)).code).toBe(0);
+    await worker.waitFor(/Received 'm #1'/);
+    await closeConnection('priority-worker-closed'); // four more delivered, waiting their turn on the old channel
+    await worker.waitFor(/reconnected to /, 1, 30_000);
+    const connection = await vhost.connect();
+    await expect.poll(() => queueDepth(connection, 'priority_queue'), { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => new Set(worker.matching(/Received 'm #\d+'/).map((l) => /#(\d+)/.exec(l)![1])).size, { timeout: 30_000 }).toBe(20);
+    expect((await worker.stop('SIGTERM')).code).toBe(0);
+    expect(worker.stderr.filter((line) => /406|unknown delivery tag/.test(line))).toEqual([]);
+  });
 
   it('a quorum queue on RabbitMQ 3.x: one line saying what to do, exit 1', async (ctx) => {
     if (await brokerAtLeast(4, 0)) return ctx.skip(`RabbitMQ ${await brokerVersion()} has quorum queue priorities`);

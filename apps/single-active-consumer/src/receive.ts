@@ -26,7 +26,8 @@ Example: npx nx run single-active-consumer:receive -- --name A`, async () => {
   const connection = await connect({
     config,
     async setup(connection) {
-      channel = await connection.createChannel();
+      // The message is settled on the channel that delivered it (after a reconnect, `channel` is a new one).
+      const delivering = channel = await connection.createChannel();
       // A broker without single active consumer (or a queue declared without it) delivers round-robin to every
       // receiver: the order across them is lost.
       await channel.assertQueue(QUEUE, { durable: true, arguments: { 'x-single-active-consumer': true, ...(config.queueType === 'quorum' && { 'x-queue-type': 'quorum' }) } });
@@ -43,11 +44,11 @@ Example: npx nx run single-active-consumer:receive -- --name A`, async () => {
             text = utf8.decode(message.content);
           } catch (err) {
             log(`rejected a message from '${QUEUE}' (${(err as Error).message}); it goes to the queue's dead-letter exchange, if any`);
-            return channel.nack(message, false, false);
+            return delivering.nack(message, false, false);
           }
           if (workMs > 0) await new Promise((resolve) => setTimeout(resolve, workMs));
           console.log(` [x] ${name} received '${printable(text)}'${message.fields.redelivered ? ' (redelivered)' : ''}`);
-          channel.ack(message); // after the work
+          delivering.ack(message); // after the work
         }).catch((err) => log(`could not settle a message: ${(err as Error).message}; the broker will deliver it again`));
       }));
       console.log(` [*] Waiting for messages as ${name} (one receiver at a time is active). To exit press CTRL+C`);
