@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeV2, dockerAvailable, eventually, hasLocalRabbitmq, ROOT, runApp, startApp, startLikeImage } from '@rabbit-tutorials/testing';
 import { urlHost } from '@rabbit-tutorials/broker';
-import { loadConfig } from '@rabbit-tutorials/connection';
+import { loadStreamConfig } from '@rabbit-tutorials/stream';
 
 /** Is an haproxy that reads the config (3.1 or later: init-state) on PATH? Debian 12's is 2.6. */
 function hasHaproxy(): boolean {
@@ -311,8 +311,8 @@ describe('infra/docker-compose.cluster.yml: three nodes and HAProxy', () => {
       expect(cluster.services[name]!.environment, name).toEqual({ RABBITMQ_HOST: nodes.join(',') });
       // Out of the first node's network namespace: it goes when that node goes down.
       if (service.network_mode) expect(cluster.services[name]!.network_mode, name).toBe('!reset');
-      const config = loadConfig({ ...compose.services[name]!.environment, ...cluster.services[name]!.environment });
-      expect(config.addresses.map((a) => `${a.hostname}:${a.port}:${a.streamPort}`)).toEqual(nodes.map((n) => `${n}:5672:5552`));
+      const config = loadStreamConfig({ ...compose.services[name]!.environment, ...cluster.services[name]!.environment });
+      expect(config.streamAddresses.map((a) => `${a.hostname}:${a.port}:${a.streamPort}`)).toEqual(nodes.map((n) => `${n}:5672:5552`));
     }
   });
 });

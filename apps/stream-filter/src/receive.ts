@@ -5,7 +5,8 @@
 // for how many that matched.
 import { parseArgs } from 'node:util';
 import { Offset, connect } from 'rabbitmq-stream-js-client';
-import { UsageError, closeWithin, loadConfig, main, printable, stop, streamParams, tryEachAddress, untilShutdown } from '@rabbit-tutorials/connection';
+import { UsageError, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { closeWithin, loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
 
 const STREAM = 'stream-filter-javascript';
 
@@ -17,7 +18,7 @@ Example: npx nx run stream-filter:receive -- --region eu`, async () => {
   const { values } = parseArgs({ options: { region: { type: 'string', short: 'r' }, all: { type: 'boolean' } } });
   const region = values.region?.trim();
   if (!region) throw new UsageError('--region is required');
-  const config = loadConfig();
+  const config = loadStreamConfig();
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-filter-receive')));
   await client.createStream({ stream: STREAM, arguments: {} }); // either side may start first
   let sent = 0; // events the broker sent us

@@ -4,7 +4,8 @@
 // skip the chunks that hold none of it. Exits once the broker has confirmed every event.
 import { parseArgs } from 'node:util';
 import { connect } from 'rabbitmq-stream-js-client';
-import { BrokerError, UsageError, intOption, loadConfig, main, printable, streamParams, tryEachAddress } from '@rabbit-tutorials/connection';
+import { BrokerError, UsageError, intOption, main, printable } from '@rabbit-tutorials/connection';
+import { loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
 
 const STREAM = 'stream-filter-javascript';
 
@@ -17,7 +18,7 @@ Example: npx nx run stream-filter:send -- --region eu --count 1000`, async () =>
   const region = values.region?.trim();
   if (!region) throw new UsageError('--region is required');
   const count = intOption('count', values.count, 100, 1, 10_000_000);
-  const config = loadConfig();
+  const config = loadStreamConfig();
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-filter-send')));
   try {
     await client.createStream({ stream: STREAM, arguments: {} });

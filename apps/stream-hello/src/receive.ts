@@ -3,7 +3,8 @@
 // twice and both print everything; there is no ack, a consumer chooses where to start (an offset).
 import { parseArgs } from 'node:util';
 import { Offset, connect } from 'rabbitmq-stream-js-client';
-import { closeWithin, loadConfig, main, printable, stop, streamParams, tryEachAddress, untilShutdown } from '@rabbit-tutorials/connection';
+import { main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { closeWithin, loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
 
 const STREAM = 'hello-nodejs-stream';
 const RETENTION = { 'max-length-bytes': 5_000_000_000 };
@@ -13,7 +14,7 @@ Reads the stream "hello-nodejs-stream" from its first message over the stream pr
 (RABBITMQ_STREAM_PORT, default 5552; RabbitMQ 3.11+) and prints every message until Ctrl+C.
 Example: npx nx run stream-hello:receive`, async () => {
   parseArgs({}); // takes no arguments
-  const config = loadConfig();
+  const config = loadStreamConfig();
   // The first node that answers, when RABBITMQ_URL lists a cluster's nodes.
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-hello-receive')));
   await client.createStream({ stream: STREAM, arguments: RETENTION }); // either side may start first

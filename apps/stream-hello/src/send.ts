@@ -3,7 +3,8 @@
 // A stream keeps what it is given: every consumer can read it, from the start or from any offset.
 import { parseArgs } from 'node:util';
 import { connect } from 'rabbitmq-stream-js-client';
-import { BrokerError, loadConfig, main, messageText, printable, streamParams, tryEachAddress } from '@rabbit-tutorials/connection';
+import { BrokerError, main, messageText, printable } from '@rabbit-tutorials/connection';
+import { loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
 
 const STREAM = 'hello-nodejs-stream';
 const RETENTION = { 'max-length-bytes': 5_000_000_000 }; // as the official tutorial: the oldest data goes past 5 GB
@@ -14,7 +15,7 @@ default 5552; RabbitMQ 3.11+) and exits 0 once the broker has confirmed it.
 Example: npx nx run stream-hello:send -- "Hello stream"`, async () => {
   const { positionals } = parseArgs({ allowPositionals: true });
   const text = await messageText(positionals, 'Test message');
-  const config = loadConfig();
+  const config = loadStreamConfig();
   // The first node that answers, when RABBITMQ_URL lists a cluster's nodes.
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-hello-send')));
   try {

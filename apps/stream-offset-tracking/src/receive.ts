@@ -4,7 +4,8 @@
 // goes on after the last stored offset: nothing skipped, at most 9 messages read again after a crash.
 import { parseArgs } from 'node:util';
 import { Offset, connect } from 'rabbitmq-stream-js-client';
-import { closeWithin, loadConfig, log, main, stop, streamParams, tryEachAddress, untilShutdown } from '@rabbit-tutorials/connection';
+import { log, main, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { closeWithin, loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
 
 const STREAM = 'stream-offset-tracking-javascript';
 const REFERENCE = 'offset-tracking-tutorial';
@@ -14,7 +15,7 @@ Reads "stream-offset-tracking-javascript" from the offset stored under "offset-t
 first message on the first run) up to the marker, storing its offset as it goes (RabbitMQ 3.11+).
 Example: npx nx run stream-offset-tracking:receive`, async () => {
   parseArgs({}); // takes no arguments
-  const config = loadConfig();
+  const config = loadStreamConfig();
   // The first node that answers, when RABBITMQ_URL lists a cluster's nodes.
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-offset-tracking-receive')));
   const shutdown = untilShutdown(); // from here on, Ctrl+C ends the program through the shutdown below

@@ -3,7 +3,8 @@
 // where this batch ends) and exits once the broker has confirmed every one.
 import { parseArgs } from 'node:util';
 import { connect } from 'rabbitmq-stream-js-client';
-import { BrokerError, loadConfig, main, streamParams, tryEachAddress } from '@rabbit-tutorials/connection';
+import { BrokerError, main } from '@rabbit-tutorials/connection';
+import { loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
 
 const STREAM = 'stream-offset-tracking-javascript';
 const COUNT = 100;
@@ -13,7 +14,7 @@ Appends 100 messages ("hello 0"... then "marker") to the stream "stream-offset-t
 the stream protocol (RABBITMQ_STREAM_PORT, default 5552; RabbitMQ 3.11+) and exits 0 once all are confirmed.
 Example: npx nx run stream-offset-tracking:send`, async () => {
   parseArgs({}); // takes no arguments
-  const config = loadConfig();
+  const config = loadStreamConfig();
   // The first node that answers, when RABBITMQ_URL lists a cluster's nodes.
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-offset-tracking-send')));
   try {

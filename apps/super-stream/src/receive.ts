@@ -5,7 +5,8 @@
 // becomes active (a restart, another one's death) goes on after the last offset stored.
 import { parseArgs } from 'node:util';
 import { type Consumer, Offset, connect } from 'rabbitmq-stream-js-client';
-import { closeWithin, loadConfig, main, printable, stop, streamParams, tryEachAddress, untilShutdown } from '@rabbit-tutorials/connection';
+import { main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
+import { closeWithin, loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
 
 const SUPER_STREAM = 'invoices';
 const GROUP = 'invoices-app';
@@ -18,7 +19,7 @@ takes over a partition goes on after the last stored offset. Until Ctrl+C.
 Example: npx nx run super-stream:receive -- --name A`, async () => {
   const { values } = parseArgs({ options: { name: { type: 'string' } } });
   const name = printable(values.name ?? String(process.pid), 40);
-  const config = loadConfig();
+  const config = loadStreamConfig();
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'super-stream-receive')));
   await client.createSuperStream({ streamName: SUPER_STREAM }); // either side may start first
   const partitions = await client.queryPartitions({ superStream: SUPER_STREAM });

@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { connect } from 'rabbitmq-stream-js-client';
 // The client's own routing hash (MurmurHash3, 32-bit): a key goes to the partition any RabbitMQ stream client picks.
 import { murmur32 } from 'rabbitmq-stream-js-client/dist/hash/murmur32.js';
-import { BrokerError, intOption, loadConfig, main, streamParams, tryEachAddress } from '@rabbit-tutorials/connection';
+import { BrokerError, intOption, main } from '@rabbit-tutorials/connection';
+import { loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
 
 const SUPER_STREAM = 'invoices';
 
@@ -19,7 +20,7 @@ Example: npx nx run super-stream:send -- --count 300 --customers 10`, async () =
   const count = intOption('count', values.count, 30, 1, 10_000_000);
   const customers = intOption('customers', values.customers, 3, 1, 1_000_000);
   const from = intOption('from', values.from, 1, 1, Number.MAX_SAFE_INTEGER);
-  const config = loadConfig();
+  const config = loadStreamConfig();
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'super-stream-send')));
   try {
     await client.createSuperStream({ streamName: SUPER_STREAM }); // three partitions; nothing if it exists

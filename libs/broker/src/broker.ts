@@ -1,4 +1,4 @@
-import { loadConfig } from '@rabbit-tutorials/connection';
+import { loadStreamConfig } from '@rabbit-tutorials/stream';
 import { managementFromEnv } from '@rabbit-tutorials/management';
 import { dockerAvailable, execInContainer, restartDockerBroker, startDockerBroker, urlHost } from './docker-broker.js';
 import type { CertFiles } from './certs.js';
@@ -81,7 +81,7 @@ function firstLine(err: unknown): string {
 }
 
 function fromEnvironment(): BrokerInfo {
-  const config = loadConfig(process.env);
+  const config = loadStreamConfig(process.env);
   const management = managementFromEnv(process.env);
   const tlsEnv = config.tls
     ? Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('RABBITMQ_SSL') && v) as [string, string][])

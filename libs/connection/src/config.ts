@@ -19,21 +19,17 @@ export interface RabbitConfig {
   /** The address to connect to (with `addresses`, the one being tried). */
   hostname: string; port: number;
   /** Every node's address, in order (one unless RABBITMQ_URL or RABBITMQ_HOST lists several). */
-  addresses: Address[];
-  /** Where the stream programs try: `addresses`, or with one address (a balancer) and several stream ports, that host at each. */
-  streamAddresses: Address[]; username: string; password: string; vhost: string; tls?: TlsConfig;
+  addresses: Address[]; username: string; password: string; vhost: string; tls?: TlsConfig;
   heartbeat: number; frameMax?: number; channelMax?: number; connectionName?: string;
   connectionAttempts: number; retryDelayMs: number; connectTimeoutMs: number; blockedTimeoutMs: number;
   /** How long a consumer's shutdown waits for the messages in progress. */
   shutdownTimeoutMs: number;
-  /** The stream protocol's port (rabbitmq_stream plugin), on the same host. */
-  streamPort: number;
   /** How the tutorial queues are declared: quorum, or as the classic (pre-quorum) tutorials did. */
   queueType: 'quorum' | 'classic';
 }
 
-/** One node of a cluster: where its AMQP and stream ports are. */
-export interface Address { hostname: string; port: number; streamPort: number }
+/** One node of a cluster. */
+export interface Address { hostname: string; port: number }
 
 type Env = Record<string, string | undefined>;
 const MAX_PEM_BYTES = 1024 * 1024;
@@ -58,8 +54,7 @@ export function loadConfig(env: Env = process.env): RabbitConfig {
   const config: RabbitConfig = {
     hostname: get('RABBITMQ_HOST') ?? 'localhost', port: 5672, username: get('RABBITMQ_USER') ?? 'guest',
     password: get('RABBITMQ_PASSWORD') ?? 'guest', vhost: get('RABBITMQ_VHOST') ?? '/', heartbeat: 60,
-    connectionAttempts: 5, retryDelayMs: 1000, connectTimeoutMs: 10_000, blockedTimeoutMs: 60_000, shutdownTimeoutMs: 30_000, queueType: 'quorum', streamPort: 5552,
-    addresses: [], streamAddresses: [],
+    connectionAttempts: 5, retryDelayMs: 1000, connectTimeoutMs: 10_000, blockedTimeoutMs: 60_000, shutdownTimeoutMs: 30_000, queueType: 'quorum', addresses: [],
   };
   // A cluster: several URLs, comma-separated (a comma inside one, in a password, stays part of it).
   const urls = url?.split(/,(?=\s*amqps?:\/\/)/i).map((u) => u.trim()) ?? [];
@@ -97,15 +92,7 @@ export function loadConfig(env: Env = process.env): RabbitConfig {
   config.blockedTimeoutMs = intVar('RABBITMQ_BLOCKED_TIMEOUT_MS', get('RABBITMQ_BLOCKED_TIMEOUT_MS'), config.blockedTimeoutMs, 1, 86_400_000);
   config.shutdownTimeoutMs = intVar('RABBITMQ_SHUTDOWN_TIMEOUT_MS', get('RABBITMQ_SHUTDOWN_TIMEOUT_MS'), config.shutdownTimeoutMs, 0, 3_600_000);
   config.connectionName = get('RABBITMQ_CONNECTION_NAME');
-  // One stream port for every node, or one per address (nodes sharing a host listen on different ports);
-  // one address (HAProxy in front of AMQP) with the nodes' stream ports on that host: streams go to each.
-  const streamPorts = (get('RABBITMQ_STREAM_PORT') ?? String(config.tls ? 5551 : 5552)).split(',')
-    .map((p) => intVar('RABBITMQ_STREAM_PORT', p.trim(), 0, 1, 65535));
-  if (streamPorts.length !== 1 && streamPorts.length !== hosts.length && hosts.length !== 1) {
-    throw new ConfigError(`RABBITMQ_STREAM_PORT lists ${streamPorts.length} ports for ${hosts.length} broker addresses: give one port, or one per address`);
-  }
-  config.addresses = hosts.map(([hostname, port], i) => ({ hostname, port: port ?? config.port, streamPort: streamPorts[streamPorts.length === 1 ? 0 : i]! }));
-  config.streamAddresses = hosts.length === 1 ? streamPorts.map((streamPort) => ({ ...config.addresses[0]!, streamPort })) : config.addresses;
+  config.addresses = hosts.map(([hostname, port]) => ({ hostname, port: port ?? config.port }));
   const seen = new Set<string>();
   for (const { hostname, port } of config.addresses) {
     const key = `${hostname}:${port}`;
@@ -234,20 +221,9 @@ export function intVar(name: string, value: string | undefined, fallback: number
   return n;
 }
 
-/** The same settings for rabbitmq-stream-js-client's connect(): the stream port, and TLS files as text. */
-export function streamParams(config: RabbitConfig, connectionName?: string) {
-  const { tls } = config;
-  return {
-    hostname: config.hostname, port: config.streamPort, username: config.username, password: config.password, vhost: config.vhost,
-    heartbeat: config.heartbeat, connectionName: config.connectionName ?? connectionName,
-    ...(tls && { ssl: { ca: tls.ca?.toString(), cert: tls.cert?.toString(), key: tls.key?.toString(), rejectUnauthorized: tls.verify } }),
-  };
-}
-
-/** Every address (or stream address), for a line that says what was tried: never the password. */
-export function describeAddresses(config: RabbitConfig, stream = false): string {
-  return (stream ? config.streamAddresses : config.addresses)
-    .map(({ hostname, port, streamPort }) => `${isIP(hostname) === 6 ? `[${hostname}]` : hostname}:${stream ? streamPort : port}`).join(', ');
+/** Every address, for a line that says what was tried: never the password. */
+export function describeAddresses(config: RabbitConfig): string {
+  return config.addresses.map(({ hostname, port }) => `${isIP(hostname) === 6 ? `[${hostname}]` : hostname}:${port}`).join(', ');
 }
 
 /** The broker address for logs: never the password. */

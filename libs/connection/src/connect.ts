@@ -206,23 +206,3 @@ export async function connect(options: ConnectOptions = {}): Promise<ChannelMode
   return connection;
 }
 
-/**
- * Opens a connection of another protocol (the stream client's) on the first address that answers: a
- * cluster's nodes in turn. A failure retrying cannot fix (credentials, vhost) ends the search.
- */
-export async function tryEachAddress<T>(settings: RabbitConfig, open: (node: RabbitConfig) => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    const node = { ...settings, ...settings.streamAddresses[i] };
-    try {
-      const opened = await open(node);
-      shutdownOnSignal(); // connected: from here a signal is a graceful shutdown, as with connect()
-      return opened;
-    } catch (err) {
-      const message = describeError(err, node);
-      if (isFatal(err) || i === settings.streamAddresses.length - 1) {
-        throw new BrokerError(settings.streamAddresses.length === 1 ? message : `${message} (tried ${describeAddresses(settings, true)})`, true, { cause: err });
-      }
-      log(`${message}; trying the next address`);
-    }
-  }
-}

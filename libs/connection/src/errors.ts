@@ -2,7 +2,7 @@
 // their code and name (e.g. 406 PRECONDITION_FAILED) so they can be searched for.
 import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { type RabbitConfig, describeTarget, isLoopback, loadConfig, redact } from './config.js';
+import { type RabbitConfig, describeTarget, isLoopback, redact } from './config.js';
 
 /** A failure already explained in one line for the user; `fatal`: retrying cannot fix it. */
 export class BrokerError extends Error {
@@ -45,15 +45,20 @@ export function isFatal(err: unknown): boolean {
   return TLS_UNTRUSTED.test(code) || /^(ERR_TLS|ERR_SSL|CERT_)/.test(code) || NOT_AMQP.test((err as Error)?.message);
 }
 
+type Describer = (err: unknown, config?: RabbitConfig) => string | undefined;
+const describers: Describer[] = [];
+
+/** Another protocol's failures said in one line too (libs/stream adds the stream client's). */
+export function describeAlso(describer: Describer): void {
+  describers.push(describer);
+}
+
 /** One line that says what went wrong and what to do about it; `config` names the broker, user and vhost. */
 export function describeError(err: unknown, config?: RabbitConfig): string {
-  // rabbitmq-stream-js-client rejects some calls with the bare response code, others with it in a
-  // message; it misreads the answer to an open of a vhost the user may not use (code 12).
-  const streamCode = typeof err === 'number' ? err
-    : !(err instanceof Error) ? NaN
-      : (err as { code?: unknown }).code === 'ERR_BUFFER_OUT_OF_BOUNDS' ? 12
-        : Number(/^(?:Unable Authenticate -> |Unable to exchange peer properties |.* command returned error with code )(\d+)/.exec(err.message)?.[1] ?? NaN);
-  if (!Number.isNaN(streamCode)) return redact(describeStreamCode(streamCode, config));
+  for (const describe of describers) {
+    const line = describe(err, config);
+    if (line !== undefined) return redact(line);
+  }
   if (!(err instanceof Error)) return redact(String(err));
   // Errors written for the user already (also the management client's): keep their words.
   if (['BrokerError', 'UsageError', 'ConfigError', 'ManagementError'].includes(err.name)) return redact(err.message);
@@ -63,17 +68,8 @@ export function describeError(err: unknown, config?: RabbitConfig): string {
   const host = config?.tls?.servername ?? config?.hostname; // the name checked in the broker certificate
   const code = String((err as { code?: unknown }).code ?? '');
   const syscall = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)\b/.exec(`${code} ${err.message}`)?.[1] ?? '';
-  const streamPort = config !== undefined && (err as { port?: unknown }).port === config.streamPort;
-  // A host name that failed to resolve and is none of the configured ones.
-  const failedHost = (err as { hostname?: unknown }).hostname ?? /(?:ENOTFOUND|EAI_AGAIN) (\S+)/.exec(err.message)?.[1];
-  const notOurs = typeof failedHost === 'string' && config && !config.addresses.some((a) => a.hostname === failedHost) && failedHost !== config.hostname ? failedHost : undefined;
   const lines: [boolean, string][] = [
-    [syscall === 'ECONNREFUSED' && streamPort, `cannot reach the stream port ${config?.streamPort} of ${config?.hostname}: connection refused ` +
-      '(is RabbitMQ running with the stream plugin? rabbitmq-plugins enable rabbitmq_stream; else check RABBITMQ_STREAM_PORT)'],
     [syscall === 'ECONNREFUSED', `cannot reach the broker${at}: connection refused (is RabbitMQ running and listening there?)`],
-    // A stream client goes on to the host a node advertises: compose's node names do not resolve outside it.
-    [/ENOTFOUND|EAI_AGAIN/.test(syscall) && notOurs !== undefined, `host ${JSON.stringify((notOurs ?? '').slice(0, 100))} not found: a RabbitMQ node advertises it for streams ` +
-      '(stream.advertised_host) and this machine cannot resolve it; from outside compose, run the stream programs in compose or set advertised_host (docs/cluster.md)'],
     [/ENOTFOUND|EAI_AGAIN/.test(syscall), `cannot reach the broker${at}: host ${host ?? ''} not found (check RABBITMQ_HOST or RABBITMQ_URL)`.replace('host  ', 'host ')],
     [syscall === 'ETIMEDOUT', `timed out connecting to the broker${at} (check the address, a firewall, or raise RABBITMQ_CONNECT_TIMEOUT_MS)`],
     [syscall === 'EHOSTUNREACH', `cannot reach the broker${at}: host unreachable`],
@@ -86,33 +82,10 @@ export function describeError(err: unknown, config?: RabbitConfig): string {
     [/^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG)$/.test(code), `TLS: the broker${at} did not answer with TLS: is the port its TLS port (usually 5671)?`],
     [err.message === 'Heartbeat timeout', `the broker${at} stopped answering: no heartbeat for two intervals (frozen, overloaded, or the network path is gone)`],
     [NOT_AMQP.test(err.message), `the port${at} answered, but not with AMQP (the management port, or another service's?): check RABBITMQ_PORT or RABBITMQ_URL`],
-    // rabbitmq-stream-js-client cannot read the close a broker older than 3.11 sends it (key 22).
-    [err.message === 'Unknown response 22', 'the broker closed the stream connection: rabbitmq-stream-js-client needs RabbitMQ 3.11 or later'],
     [err.message === 'socket hang up' || /Socket closed abruptly/.test(err.message),
       `the broker${at} closed the connection during the handshake (a load balancer with no broker behind it, TLS settings, or a client certificate it requires?)`],
   ];
   return lines.find(([matches]) => matches)?.[1] ?? redact(code && !err.message.includes(code) ? `${err.message} (${code})` : err.message);
-}
-
-/** The stream protocol's response codes a user can cause, said as the AMQP programs say the same failures. */
-function describeStreamCode(code: number, given?: RabbitConfig): string {
-  const config = given ?? orUndefined(loadConfig); // a failure after connecting: the program's own settings
-  const [vhost, user] = [config?.vhost ?? '/', config?.username ?? 'USER'];
-  const tag = (name: string) => `(stream protocol ${code}: ${name})`;
-  const grant = `rabbitmqctl set_permissions -p ${shellQuote(vhost)} ${shellQuote(user)} '.*' '.*' '.*'`;
-  switch (code) {
-    case 8: case 9: return `access refused: user "${user}" could not log in${config ? ` to ${config.hostname}:${config.streamPort}` : ''}: wrong user name or password ${tag('authentication failure')}`;
-    case 11: return `access refused: user "${user}" may only connect from localhost (loopback_users): set RABBITMQ_USER and RABBITMQ_PASSWORD to another user ${tag('authentication failure loopback')}`;
-    case 12: return `virtual host "${vhost}" refused for user "${user}": if it does not exist, create it with rabbitmqctl add_vhost ${shellQuote(vhost)}; else grant the user access: ${grant} ${tag('virtual host access failure')}`;
-    case 16: return `user "${user}" may not use this stream in virtual host "${vhost}": its permissions do not cover it; grant what the program needs with ${grant} ${tag('access refused')}`;
-    case 2: return `the stream does not exist in virtual host "${vhost}": start the program that declares it first ${tag('stream does not exist')}`;
-    case 6: return `the stream is not available: its leader is down or still starting; try again in a moment ${tag('stream not available')}`;
-    case 17: return `the stream exists with other arguments than this program declares: declare it with the same arguments, or delete it if its messages can go ${tag('precondition failed')}`;
-    case 7: return `the broker does not offer the SASL mechanism the client asked for ${tag('SASL mechanism not supported')}`;
-    case 14: return `a frame was larger than the broker allows ${tag('frame too large')}`;
-    case 15: return `the broker failed to serve the request: see its log ${tag('internal error')}`;
-    default: return `the broker refused the request ${tag(`code ${code}`)}`;
-  }
 }
 
 function describeReply({ code, text }: { code: number; text: string }, config?: RabbitConfig): string {
@@ -165,14 +138,6 @@ function describeReply({ code, text }: { code: number; text: string }, config?: 
   }
   if (code === 320) return `the broker closed the connection: ${detail} ${tag}`;
   return `${detail} ${tag}`;
-}
-
-function orUndefined<T>(attempt: () => T): T | undefined {
-  try {
-    return attempt();
-  } catch {
-    return undefined;
-  }
 }
 
 function shellQuote(s: string): string {

@@ -149,22 +149,6 @@ export function untilShutdown(connection?: EventEmitter): Promise<void> {
   });
 }
 
-/**
- * Runs `close`; if the broker has not answered it within `ms`, the program ends anyway (with its exit code):
- * for clients without a timeout of their own (rabbitmq-stream-js-client waits for ever for a lost answer).
- */
-export async function closeWithin(ms: number, close: () => Promise<unknown>): Promise<void> {
-  const timer = setTimeout(() => {
-    log(`the broker did not answer the close within ${ms} ms: exiting without it`);
-    process.exit();
-  }, ms);
-  try {
-    await close();
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Ends the program through the same shutdown as a signal: its work done, or with one error line (exit code 1). */
 export function stop(reason?: string, how: { lost?: boolean } = {}): void {
   if (!stopRequested) stoppedEarly ??= { reason, lost: how.lost };

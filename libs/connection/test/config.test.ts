@@ -27,25 +27,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ RABBITMQ_URL: url })).toMatchObject(expected);
   });
 
-  it('takes a cluster\'s addresses: comma-separated URLs, or hosts with ports; stream ports one for all or one each', () => {
-    const c = loadConfig({ RABBITMQ_URL: 'amqp://u:p,w@h1:5672/v, amqp://u:p,w@h2:5673/v,amqp://u:p,w@[::1]/v', RABBITMQ_STREAM_PORT: '5552,5553,5554' });
-    expect(c).toMatchObject({ hostname: 'h1', port: 5672, streamPort: 5552, username: 'u', password: 'p,w', vhost: 'v' });
-    expect(c.addresses).toEqual([
-      { hostname: 'h1', port: 5672, streamPort: 5552 }, { hostname: 'h2', port: 5673, streamPort: 5553 }, { hostname: '::1', port: 5672, streamPort: 5554 },
-    ]);
+  it('takes a cluster\'s addresses: comma-separated URLs, or hosts with ports', () => {
+    const c = loadConfig({ RABBITMQ_URL: 'amqp://u:p,w@h1:5672/v, amqp://u:p,w@h2:5673/v,amqp://u:p,w@[::1]/v' });
+    expect(c).toMatchObject({ hostname: 'h1', port: 5672, username: 'u', password: 'p,w', vhost: 'v' });
+    expect(c.addresses).toEqual([{ hostname: 'h1', port: 5672 }, { hostname: 'h2', port: 5673 }, { hostname: '::1', port: 5672 }]);
     expect(describeAddresses(c)).toBe('h1:5672, h2:5673, [::1]:5672');
-    expect(atAddress(c, 4)).toMatchObject({ hostname: 'h2', port: 5673, streamPort: 5553, username: 'u' });
-    expect(loadConfig({ RABBITMQ_HOST: 'a,b:5680,[::1]:5681', RABBITMQ_PORT: '5679', RABBITMQ_STREAM_PORT: '6000' }).addresses).toEqual([
-      { hostname: 'a', port: 5679, streamPort: 6000 }, { hostname: 'b', port: 5680, streamPort: 6000 }, { hostname: '::1', port: 5681, streamPort: 6000 },
+    expect(atAddress(c, 4)).toMatchObject({ hostname: 'h2', port: 5673, username: 'u' });
+    expect(loadConfig({ RABBITMQ_HOST: 'a,b:5680,[::1]:5681', RABBITMQ_PORT: '5679' }).addresses).toEqual([
+      { hostname: 'a', port: 5679 }, { hostname: 'b', port: 5680 }, { hostname: '::1', port: 5681 },
     ]);
-    expect(loadConfig({ RABBITMQ_HOST: '::1' }).addresses).toEqual([{ hostname: '::1', port: 5672, streamPort: 5552 }]);
-    expect(loadConfig({}).addresses).toEqual([{ hostname: 'localhost', port: 5672, streamPort: 5552 }]);
-    // One AMQP address (a balancer) with the nodes' stream ports: the stream programs try that host at each.
-    const balanced = loadConfig({ RABBITMQ_URL: 'amqp://lb:5680', RABBITMQ_STREAM_PORT: '5552,5553,5554' });
-    expect(balanced.addresses).toEqual([{ hostname: 'lb', port: 5680, streamPort: 5552 }]);
-    expect(balanced.streamAddresses.map((a) => a.streamPort)).toEqual([5552, 5553, 5554]);
-    expect(describeAddresses(balanced, true)).toBe('lb:5552, lb:5553, lb:5554');
-    expect(c.streamAddresses).toEqual(c.addresses);
+    expect(loadConfig({ RABBITMQ_HOST: '::1' }).addresses).toEqual([{ hostname: '::1', port: 5672 }]);
+    expect(loadConfig({}).addresses).toEqual([{ hostname: 'localhost', port: 5672 }]);
   });
 
   it.each([
@@ -63,8 +55,6 @@ describe('loadConfig', () => {
     [{ RABBITMQ_HOST: 'a,[nope]:1' }, 'RABBITMQ_HOST has a bad address "[nope]:1"'],
     [{ RABBITMQ_HOST: 'a,b\u001b[31m' }, 'RABBITMQ_HOST has a bad address "b\\u001b[31m"'],
     [{ RABBITMQ_HOST: 'a,b:0' }, 'RABBITMQ_HOST port must be a whole number from 1 to 65535 (got "0")'],
-    [{ RABBITMQ_HOST: 'a,b', RABBITMQ_STREAM_PORT: '1,2,3' }, 'RABBITMQ_STREAM_PORT lists 3 ports for 2 broker addresses'],
-    [{ RABBITMQ_HOST: 'a,b', RABBITMQ_STREAM_PORT: '1,x' }, 'RABBITMQ_STREAM_PORT must be a whole number'],
   ])('refuses a bad address list %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

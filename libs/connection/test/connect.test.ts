@@ -1,4 +1,4 @@
-import { type AddressInfo, createConnection, createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BrokerError, connect, loadConfig } from '../src/index.js';
 import { broker, envFor, management, runApp, startDedicatedBroker, useVhost } from '@rabbit-tutorials/testing';
@@ -196,16 +196,6 @@ describe('connect', () => {
     expect(describeError(refused, config())).toBe('this broker refuses non-durable shared queues (RabbitMQ 4.3 and later): use RABBITMQ_QUEUE_TYPE=quorum, ' +
       'or permit them in its configuration with deprecated_features.permit.transient_nonexcl_queues = true (541 INTERNAL_ERROR)');
   });
-});
-
-it('a host a node advertises for streams that does not resolve here: one line that says whose name it is', async () => {
-  const { describeError } = await import('../src/index.js');
-  // The error Node gives for a name that resolves nowhere, as a stream client meets it on its way to a node.
-  const err = await new Promise<Error>((resolve) => createConnection({ host: 'rabbitmq-2.invalid', port: 5552 }).on('error', resolve));
-  expect(describeError(err, loadConfig({ RABBITMQ_URL: 'amqp://localhost:5672' }))).toBe('host "rabbitmq-2.invalid" not found: a RabbitMQ node advertises it ' +
-    'for streams (stream.advertised_host) and this machine cannot resolve it; from outside compose, run the stream programs in compose or set advertised_host (docs/cluster.md)');
-  // A configured host that does not resolve is the configuration's.
-  expect(describeError(err, loadConfig({ RABBITMQ_HOST: 'rabbitmq-2.invalid' }))).toMatch(/^cannot reach the broker at amqp:\/\/guest@rabbitmq-2\.invalid:5672\/%2F: host rabbitmq-2\.invalid not found/);
 });
 
 describe('TLS', () => {

@@ -1,4 +1,5 @@
-// "Use as a template": each app's src/ and libs/connection/src, with starter/'s package.json and
+// "Use as a template": each app's src/ and libs/connection/src (and libs/stream/src for the stream-protocol
+// apps), with starter/'s package.json and
 // tsconfig.json, copied into an empty folder outside the workspace where only the starter's packages
 // (and rabbitmq-stream-js-client for the stream-protocol apps) are installed: strict tsc passes, and
 // one round trip runs.
@@ -23,6 +24,7 @@ beforeAll(() => {
     const project = mkdtempSync(join(tmpdir(), `my-${app}-`));
     cpSync(join(ROOT, 'apps', app, 'src'), join(project, 'src'), { recursive: true });
     cpSync(join(ROOT, 'libs/connection/src'), join(project, 'connection'), { recursive: true });
+    if (streamClient(app)) cpSync(join(ROOT, 'libs/stream/src'), join(project, 'stream'), { recursive: true });
     for (const file of ['package.json', 'tsconfig.json']) cpSync(join(ROOT, 'starter', file), join(project, file));
     // npm install (and rabbitmq-stream-js-client for the stream-protocol apps), without the network:
     // the same packages, linked from the workspace.
@@ -78,15 +80,16 @@ describe('each app copied with libs/connection into an empty project', () => {
     for (const [app, code, out] of results) expect(code, `${app}: ${out}`).toBe(0);
   }, 120_000);
 
-  it('imports only its client library, node: built-ins, its own files and @rabbit-tutorials/connection, as its package.json says', () => {
+  it('imports only its client library, node: built-ins, its own files and @rabbit-tutorials/connection (and /stream), as its package.json says', () => {
     for (const app of templates) {
       const client = streamClient(app) ? 'rabbitmq-stream-js-client' : 'amqplib';
+      const libs = streamClient(app) ? 'connection|stream' : 'connection';
       for (const file of readdirSync(join(ROOT, 'apps', app, 'src'))) {
         const imports = [...readFileSync(join(ROOT, 'apps', app, 'src', file), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]!);
-        for (const spec of imports) expect(spec, `${app}/src/${file}`).toMatch(new RegExp(`^(${client}(/.*)?|node:.*|\\./.*|@rabbit-tutorials/connection)$`)); // (/...: a module of the client itself)
+        for (const spec of imports) expect(spec, `${app}/src/${file}`).toMatch(new RegExp(`^(${client}(/.*)?|node:.*|\\./.*|@rabbit-tutorials/(${libs}))$`)); // (/...: a module of the client itself)
       }
       expect(JSON.parse(readFileSync(join(ROOT, 'apps', app, 'package.json'), 'utf8')).dependencies)
-        .toEqual({ '@rabbit-tutorials/connection': expect.any(String), [client]: expect.any(String) });
+        .toEqual({ '@rabbit-tutorials/connection': expect.any(String), [client]: expect.any(String), ...(streamClient(app) && { '@rabbit-tutorials/stream': expect.any(String) }) });
     }
   });
 

@@ -3,7 +3,7 @@
 // (rabbitmq-stream-js-client, which needs RabbitMQ 3.11 or later).
 import { Offset, connect as connectStream } from 'rabbitmq-stream-js-client';
 import { servesStreamClient } from '@rabbit-tutorials/broker';
-import { type RabbitConfig, streamParams } from '@rabbit-tutorials/connection';
+import { type StreamConfig, streamParams } from '@rabbit-tutorials/stream';
 import { barePublish, connectBare } from './bare.js';
 
 export const STREAM_COUNT = 30_000;
@@ -41,7 +41,7 @@ async function overAmqp(url: string, queue: string, options: object): Promise<{ 
   }
 }
 
-async function overStreamProtocol(config: RabbitConfig): Promise<{ publish: number; consume: number }> {
+async function overStreamProtocol(config: StreamConfig): Promise<{ publish: number; consume: number }> {
   const client = await connectStream(streamParams(config, 'bench'));
   try {
     const stream = 'bench-stream-protocol';
@@ -79,7 +79,7 @@ async function overStreamProtocol(config: RabbitConfig): Promise<{ publish: numb
 }
 
 /** Every row measured as the main table's: alternating rounds (the three ways in turn), best of each. */
-export async function streamRows(url: string, config: RabbitConfig, version: string): Promise<StreamRow[]> {
+export async function streamRows(url: string, config: StreamConfig, version: string): Promise<StreamRow[]> {
   type Run = { publish: number; consume: number };
   const runs = { quorum: [] as Run[], amqp: [] as Run[], protocol: [] as Run[] };
   for (let round = 0; round < ROUNDS; round++) {

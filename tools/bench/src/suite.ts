@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { AppProcess, brokerUrl, resolveBroker, spawnApp } from '@rabbit-tutorials/broker';
 import { connect, loadConfig, main } from '@rabbit-tutorials/connection';
+import { loadStreamConfig } from '@rabbit-tutorials/stream';
 import { Management, formatNumber, table } from '@rabbit-tutorials/management';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -254,7 +255,7 @@ main('bench', async () => {
     instructions = await instructionSection(env);
     writeInstructionDoc(instructions, version);
     console.error('[bench] instructions done');
-    streams = await streamRows(url, loadConfig({ ...env, RABBITMQ_STREAM_PORT: String(info.streamPort) }), version);
+    streams = await streamRows(url, loadStreamConfig({ ...env, RABBITMQ_STREAM_PORT: String(info.streamPort) }), version);
     console.error('[bench] streams done');
     // The same publish and consume on a three-node cluster, and the failover time.
     cluster = await clusterSection({ env, local: info.source === 'local' });
