@@ -140,7 +140,8 @@ function describeReply({ code, text }: { code: number; text: string }, config?: 
   return `${detail} ${tag}`;
 }
 
-function shellQuote(s: string): string {
+/** A word as a shell takes it, for the commands the error lines suggest. */
+export function shellQuote(s: string): string {
   return /^[\w./-]+$/.test(s) && s !== '/' ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 

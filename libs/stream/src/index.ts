@@ -1,8 +1,7 @@
 // The stream protocol's side of the connection, for rabbitmq-stream-js-client: where each node's stream
 // port is (RABBITMQ_STREAM_PORT), the client's settings, the first node that answers, and the protocol's
 // failures said in one line as the AMQP programs say theirs.
-import { isIP } from 'node:net';
-import { type Address, BrokerError, ConfigError, type RabbitConfig, describeAlso, describeError, intVar, isFatal, loadConfig, log, shutdownOnSignal } from '@rabbit-tutorials/connection';
+import { type Address, BrokerError, ConfigError, type RabbitConfig, describeAddresses, describeAlso, describeError, intVar, isFatal, loadConfig, log, shellQuote, shutdownOnSignal } from '@rabbit-tutorials/connection';
 
 /** The connection settings, and the stream port of the node being tried. */
 export interface StreamConfig extends RabbitConfig {
@@ -50,7 +49,7 @@ export async function tryEachAddress<T>(settings: StreamConfig, open: (node: Str
     } catch (err) {
       const message = describeError(err, node);
       if (isFatal(err) || i === all.length - 1) {
-        const tried = all.map(({ hostname, streamPort }) => `${isIP(hostname) === 6 ? `[${hostname}]` : hostname}:${streamPort}`).join(', ');
+        const tried = describeAddresses({ ...settings, addresses: all.map(({ hostname, streamPort }) => ({ hostname, port: streamPort })) });
         throw new BrokerError(all.length === 1 ? message : `${message} (tried ${tried})`, true, { cause: err });
       }
       log(`${message}; trying the next address`);
@@ -130,8 +129,4 @@ function orUndefined<T>(attempt: () => T): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-function shellQuote(s: string): string {
-  return /^[\w./-]+$/.test(s) && s !== '/' ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
