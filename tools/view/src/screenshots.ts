@@ -14,6 +14,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const PAGES: Record<string, string> = {
   hello: 'hello', 'task-queue': 'task-queue', retry: 'retry', 'fanout-logs': 'fanout-logs', 'direct-logs': 'direct-logs',
   'topic-logs': 'topic-logs', 'headers-logs': 'headers-logs', 'rpc-fib': 'rpc-fib', priority: 'priority', 'single-active-consumer': 'single-active-consumer',
+  'stream-filter': 'stream-filter', 'super-stream': 'super-stream',
   // publisher-confirms deletes its queues as it ends
 };
 
