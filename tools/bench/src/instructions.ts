@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { AppProcess, spawnApp } from '@rabbit-tutorials/broker';
 import { connect, log, main } from '@rabbit-tutorials/connection';
 import { formatNumber, table } from '@rabbit-tutorials/management';
@@ -53,7 +54,7 @@ async function perCall(env: Record<string, string>, serverEnv: Record<string, st
 }
 
 /** The table (markdown) of each mode's instructions per call and what it adds to off; why not, if it cannot run. */
-export async function instructionSection(env: Record<string, string>): Promise<string> {
+export async function instructionSection(env: Record<string, string>, only?: RegExp): Promise<string> {
   try {
     execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
   } catch {
@@ -63,6 +64,7 @@ export async function instructionSection(env: Record<string, string>): Promise<s
   const counted: [string, number][] = [];
   try {
     for (const [i, [mode, serverEnv]] of modes.entries()) {
+      if (only && mode !== 'off' && !only.test(mode)) continue;
       counted.push([mode, await perCall(env, serverEnv, `bench.callgrind-${i}`)]);
       log(`${mode}: ${formatNumber(Math.round(counted.at(-1)![1]))} instructions per call`);
     }
@@ -73,8 +75,10 @@ export async function instructionSection(env: Record<string, string>): Promise<s
   const of = (mode: string) => counted.find(([m]) => m === mode)![1] - off;
   const verdict = (what: string, ok: boolean, target: string) => `${what}: ${ok ? '✓' : '✗'} (${target})`;
   const rows = counted.map(([mode, n]) => [mode, formatNumber(Math.round(n)), mode === 'off' ? '' : `+${formatNumber(Math.round(n - off))} (+${((n / off - 1) * 100).toFixed(0)}%)`]);
+  const printed = table(['rpc-fib server, main thread', 'instructions per call', 'added to off'], rows);
+  if (only) return printed; // some modes: no verdicts
   return [
-    table(['rpc-fib server, main thread', 'instructions per call', 'added to off'], rows),
+    printed,
     '',
     verdict('metrics', of('metrics (METRICS_PORT)') <= 0.1 * off, 'target: at most +10% over off'),
     verdict('nothing recorded', of('tracing, nothing recorded (ratio 0): ours') <= of('tracing, nothing recorded (ratio 0): stock') / 2, 'target: ours adds at most half of what stock adds'),
@@ -115,13 +119,16 @@ export function writeInstructionDoc(section: string, version: string): void {
 
 // Alone: the broker from RABBITMQ_URL (e.g. the one npm run broker prints).
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main('instructions   (RABBITMQ_URL: the broker)\nCounts the rpc-fib server\'s instructions per call under callgrind, telemetry off, ours and stock; writes docs/performance-instructions.md.', async () => {
+  main('instructions [--only REGEX]   (RABBITMQ_URL: the broker)\nCounts the rpc-fib server\'s instructions per call under callgrind, telemetry off, ours and stock; writes docs/performance-instructions.md.\n' +
+    '--only: off and the modes whose name matches, printed only (e.g. --only "1 trace in 10").', async () => {
+    const { values } = parseArgs({ options: { only: { type: 'string' } } });
+    const only = values.only === undefined ? undefined : new RegExp(values.only);
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('RABBITMQ_'))) as Record<string, string>;
     const connection = await connect({ name: 'instructions' });
     const version = String(connection.connection.serverProperties?.version ?? '?');
     await connection.close();
-    const section = await instructionSection(env);
+    const section = await instructionSection(env, only);
     console.log(section);
-    writeInstructionDoc(section, version);
+    if (!only) writeInstructionDoc(section, version);
   });
 }
