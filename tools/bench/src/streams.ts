@@ -16,6 +16,7 @@ const WINDOW = 1000;
 const ROUNDS = 3;
 const STREAM = { durable: true, arguments: { 'x-queue-type': 'stream' } };
 
+/** note: why a row was not measured, a sentence of its own. */
 export interface StreamRow { name: string; perSecond?: number; rounds?: number[]; note?: string }
 
 /** Events of three regions, published 1,000 of a region at a time (as a service's batches come), read for one. */
@@ -143,7 +144,7 @@ export async function streamRows(url: string, config: StreamConfig, version: str
     if (servesStreamClient(version)) runs.protocol.push(await overStreamProtocol(config));
     if (versionAtLeast(version, 3, 13)) filters.push(await filtering(config));
   }
-  const missing = `needs RabbitMQ 3.11 or later (this broker is ${version})`;
+  const missing = `the stream protocol needs RabbitMQ 3.11 or later (this broker is ${version})`;
   const row = (name: string, way: keyof typeof runs, side: keyof Run): StreamRow => {
     const rounds = runs[way].map((r) => r[side]);
     return rounds.length > 0 ? { name, perSecond: Math.max(...rounds), rounds } : { name, note: missing };

@@ -312,7 +312,7 @@ main('bench', async () => {
       r.perSecond && r.name.startsWith('publish') ? `${formatNumber((100 * r.perSecond) / quorumPublish)}%` : '',
       r.name === 'publish, confirmed: stream (stream protocol)' ? `≥ 200% ${r.perSecond === undefined ? '(not measured)' : r.perSecond >= 2 * quorumPublish ? '✓' : '✗'}` : '']));
   const notes = [...new Set(streams.flatMap((r) => (r.note ? [r.note] : [])))];
-  console.log(`\n${streamTable}${notes.map((n) => `\nn/a: ${n.startsWith('filtering') ? n : `the stream protocol ${n}`}`).join('')}`);
+  console.log(`\n${streamTable}${notes.map((n) => `\nn/a: ${n}`).join('')}`);
   // Each figure beside its change from "off": fewer messages or calls, a longer latency.
   const [off] = telemetry;
   const change = (value: number, base: number) =>
@@ -365,7 +365,7 @@ main('bench', async () => {
     '```',
     streamTable,
     '```',
-    ...notes.map((n) => `\nn/a: ${n.startsWith('filtering') ? n : `the stream protocol ${n}`}.`),
+    ...notes.map((n) => `\nn/a: ${n}.`),
     '',
     '## Tracing and metrics: the cost of turning them on',
     '',
