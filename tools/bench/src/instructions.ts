@@ -101,7 +101,7 @@ export function writeInstructionDoc(section: string, version: string): void {
     `program's JavaScript; V8's compiler and GC threads apart), divided by ${formatNumber(CALLS)}. Instructions, not seconds: about`,
     'the same count whatever else the machine does. Over fewer calls a garbage collection more or less, or an export,',
     'moved a mode by up to 10%; over these, two runs of off and of metrics agreed within 1% on Node 20. On Node 24,',
-    'off moved by 2% between runs and the tracing modes by more (one trace in ten, stock: +99,214 and +120,687).',
+    'off moved by 2% between runs and the tracing modes by as much as a fifth: compare two runs before trusting a gap.',
     '',
     '- off: no preload. metrics: this project\'s preload with `METRICS_PORT=0`.',
     '- ours: `--import @rabbit-tutorials/telemetry/register` (libs/telemetry: OpenTelemetry\'s amqplib instrumentation',
