@@ -1,7 +1,8 @@
 // A Jepsen-style run of the task queue on a three-node cluster: one sequence of faults under a steady load
 // of producer runs (each task named by its run and number, so every id is unique), then the checks a
 // user of at-least-once delivery relies on: every confirmed task done; a task done more than once was
-// redelivered or published again; no program exited; after each fault a confirm came within its bound.
+// redelivered or published again; no program exited; during each fault, no wait for a confirm longer than
+// its bound.
 import { describe, expect, it } from 'vitest';
 import { type AppProcess, awaitOnlineMembers, cluster, clusterManagement, freezeNode, killNode, noCluster, restartNode, startApp, startNode, thawNode,
   useClusterVhost, waitForMembers } from '@rabbit-tutorials/testing';
@@ -17,64 +18,73 @@ describe.skipIf(Boolean(noCluster()))(`task-queue under a sequence of faults${no
     const pool = new WorkerPool({ ...vhost.env(nodes[1]), RABBITMQ_HEARTBEAT: '5' }, ['--dot-ms', '0', '--prefetch', '50']);
     await pool.start(2);
 
-    // Producer runs one after another until the sequence ends; lastConfirm: when any of them last said "confirmed".
+    // Producer runs one after another until the sequence ends; confirms: when any of them said "confirmed".
     const runs: AppProcess[] = [];
-    let lastConfirm = 0;
+    const confirms: number[] = [];
     let faulting = true;
     const failed: string[] = [];
     const producing = (async () => {
       while (faulting) {
         const run = startApp('task-queue', 'many-tasks', ['--count', String(RUN), `run${runs.length}`], env);
-        run.child.stderr!.on('data', (chunk: Buffer) => /confirmed/.test(chunk.toString()) && (lastConfirm = Date.now()));
+        run.child.stderr!.on('data', (chunk: Buffer) => /confirmed/.test(chunk.toString()) && confirms.push(Date.now()));
         runs.push(run);
         const { code } = await run.exited;
         if (code !== 0 && faulting) failed.push(`run${runs.length - 1} exited with ${code}: ${run.stderr.join('\n')}`);
       }
     })();
+    // The longest the producers went without a confirm from the fault's start (`at`) to the first confirm
+    // after it ended (now): what a user of the queue waits, measured once the fault is over.
     const timings: string[] = [];
-    const firstConfirmAfter = async (fault: string, at: number, boundMs: number) => {
-      while (lastConfirm <= at) {
-        if (Date.now() - at > 120_000) throw new Error(`no confirm within 120 s of: ${fault}`);
+    const longestGap = async (fault: string, at: number, boundMs: number) => {
+      const end = Date.now();
+      while (!confirms.some((t) => t > end)) {
+        if (Date.now() - end > 120_000) throw new Error(`no confirm within 120 s of the end of: ${fault}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const ms = lastConfirm - at;
+      const seen = [at, ...confirms.filter((t) => t > at && t <= confirms.find((c) => c > end)!)];
+      const ms = Math.max(...seen.slice(1).map((t, i) => t - seen[i]!));
       timings.push(`${fault} ${ms} ms`);
-      expect(ms, `${fault}; the last producer runs said:\n${runs.slice(-3).map((r) => r.stderr.join('\n')).join('\n--\n')}`).toBeLessThan(boundMs);
+      expect(ms, `${fault}: the longest time without a confirm; the last producer runs said:\n${runs.slice(-3).map((r) => r.stderr.join('\n')).join('\n--\n')}`).toBeLessThan(boundMs);
     };
+    // The next fault only once task_queue has its three members running (an operator's check between steps).
+    const whole = () => expect.poll(async () => (await clusterManagement(nodes[1]).queue(vhost.name, 'task_queue')).online?.length,
+      { timeout: 120_000, message: 'task_queue: its members running again' }).toBe(nodes.length);
     const back = async (node: (typeof nodes)[number]) => {
       await startNode(node);
       await waitForMembers(cluster(), nodes.length);
       const why = await awaitOnlineMembers(node);
       if (why) console.log(`[cluster] ${why}`);
+      await whole();
     };
     await expect.poll(() => runs.length, { timeout: 60_000 }).toBeGreaterThanOrEqual(3); // publishing steadily first
 
     let at = Date.now();
     await killNode(nodes[0]!); // the producer runs' first node
-    await firstConfirmAfter('kill -9 of the producer\'s node', at, 5000);
+    await longestGap('kill -9 of the producer\'s node', at, 5000);
     await back(nodes[0]!);
 
     const leaderName = (await clusterManagement(nodes[1]).queue(vhost.name, 'task_queue')).leader;
     const leader = nodes.find((n) => n.nodeName === leaderName)!;
     at = Date.now();
     await killNode(leader);
-    await firstConfirmAfter(`kill -9 of the leader's node (${nodes.indexOf(leader) + 1})`, at, 5000);
+    await longestGap(`kill -9 of the leader's node (${nodes.indexOf(leader) + 1})`, at, 5000);
     await back(leader);
 
     at = Date.now();
     await freezeNode(nodes[0]!);
     await new Promise((resolve) => setTimeout(resolve, 30_000));
     await thawNode(nodes[0]!);
-    // Heartbeats (5 s) tell the clients within 10 s; a declare elsewhere waits until the thaw.
-    await firstConfirmAfter('a 30 s freeze of the producer\'s node', at, 45_000);
+    // Heartbeats (5 s) tell the clients within 10 s: the producers go on elsewhere before the thaw.
+    await longestGap('a 30 s freeze of the producer\'s node', at, 30_000);
+    await whole();
 
-    // A clean restart: a run that starts while the node stops or boots may wait out its handshake
-    // (RABBITMQ_CONNECT_TIMEOUT_MS, 10 s) before it tries the next node, on two cores busy with the boot
-    // (8.9-10.1 s alone, 19 s once in a full CI run).
+    // A clean restart: the node's clients are closed and go to another node; a run that starts while the
+    // node boots may wait out its handshake (RABBITMQ_CONNECT_TIMEOUT_MS, 10 s) before it tries the next.
     for (const node of nodes) {
       at = Date.now();
       await restartNode(cluster(), node);
-      await firstConfirmAfter(`restart of node ${nodes.indexOf(node) + 1}`, at, 30_000);
+      await longestGap(`restart of node ${nodes.indexOf(node) + 1}`, at, 15_000);
+      await whole();
     }
     faulting = false;
     await producing;
@@ -94,6 +104,6 @@ describe.skipIf(Boolean(noCluster()))(`task-queue under a sequence of faults${no
     });
     for (const worker of pool.workers) expect(worker.child.exitCode).toBeNull();
     const twice = [...done.values()].filter((n) => n > 1).length;
-    console.log(`[cluster] faults under load: ${runs.length} producer runs, ${expected} tasks, all done, ${twice} done more than once; first confirm after: ${timings.join(', ')}`);
+    console.log(`[cluster] faults under load: ${runs.length} producer runs, ${expected} tasks, all done, ${twice} done more than once; the longest without a confirm: ${timings.join(', ')}`);
   });
 });

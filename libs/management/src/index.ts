@@ -71,9 +71,10 @@ export interface QueueInfo {
   messages_unacknowledged?: number;
   consumers?: number;
   arguments: Record<string, unknown>;
-  /** A quorum queue or a stream on a cluster: the node of its leader, and every node with a replica. */
+  /** A quorum queue or a stream on a cluster: the node of its leader, every node with a replica, those running. */
   leader?: string;
   members?: string[];
+  online?: string[];
 }
 
 export interface ExchangeInfo {
