@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { Offset, connect } from 'rabbitmq-stream-js-client';
 import { UsageError, main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
-import { closeWithin, loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
+import { closeWithin, loadStreamConfig, streamParams, tryEachAddress, waitForLeader } from '@rabbit-tutorials/stream';
 
 const STREAM = 'stream-filter-javascript';
 
@@ -21,6 +21,7 @@ Example: npx nx run stream-filter:receive -- --region eu`, async () => {
   const config = loadStreamConfig();
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-filter-receive')));
   await client.createStream({ stream: STREAM, arguments: {} }); // either side may start first
+  await waitForLeader(client, [STREAM]); // on a cluster, a new stream is led a moment after its declare
   let sent = 0; // events the broker sent us
   let matched = 0;
   const ours = (region_: unknown) => region_ === region; // an event's region is the publisher's: any value, or none

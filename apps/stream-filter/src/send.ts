@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { connect } from 'rabbitmq-stream-js-client';
 import { BrokerError, UsageError, intOption, main, printable } from '@rabbit-tutorials/connection';
-import { loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
+import { loadStreamConfig, streamParams, tryEachAddress, waitForLeader } from '@rabbit-tutorials/stream';
 
 const STREAM = 'stream-filter-javascript';
 
@@ -22,6 +22,7 @@ Example: npx nx run stream-filter:send -- --region eu --count 1000`, async () =>
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-filter-send')));
   try {
     await client.createStream({ stream: STREAM, arguments: {} });
+    await waitForLeader(client, [STREAM]); // on a cluster, a new stream is led a moment after its declare
     // The filter value of each message: its region (a broker before 3.13 refuses a filtering publisher).
     const publisher = await client.declarePublisher({ stream: STREAM }, (message) => message.applicationProperties?.region?.toString());
     let unconfirmed = count;

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { Offset, connect } from 'rabbitmq-stream-js-client';
 import { main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
-import { closeWithin, loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
+import { closeWithin, loadStreamConfig, streamParams, tryEachAddress, waitForLeader } from '@rabbit-tutorials/stream';
 
 const STREAM = 'hello-nodejs-stream';
 const RETENTION = { 'max-length-bytes': 5_000_000_000 };
@@ -18,6 +18,7 @@ Example: npx nx run stream-hello:receive`, async () => {
   // The first node that answers, when RABBITMQ_URL lists a cluster's nodes.
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-hello-receive')));
   await client.createStream({ stream: STREAM, arguments: RETENTION }); // either side may start first
+  await waitForLeader(client, [STREAM]); // on a cluster, a new stream is led a moment after its declare
   const consumer = await client.declareConsumer({
     stream: STREAM,
     offset: Offset.first(),

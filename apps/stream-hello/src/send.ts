@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { connect } from 'rabbitmq-stream-js-client';
 import { BrokerError, main, messageText, printable } from '@rabbit-tutorials/connection';
-import { loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
+import { loadStreamConfig, streamParams, tryEachAddress, waitForLeader } from '@rabbit-tutorials/stream';
 
 const STREAM = 'hello-nodejs-stream';
 const RETENTION = { 'max-length-bytes': 5_000_000_000 }; // as the official tutorial: the oldest data goes past 5 GB
@@ -20,6 +20,7 @@ Example: npx nx run stream-hello:send -- "Hello stream"`, async () => {
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-hello-send')));
   try {
     await client.createStream({ stream: STREAM, arguments: RETENTION }); // idempotent: an existing stream is kept
+    await waitForLeader(client, [STREAM]); // on a cluster, a new stream is led a moment after its declare
     const publisher = await client.declarePublisher({ stream: STREAM });
     // Confirmed: the broker has the message (written to disk and replicated, on a cluster).
     const confirmed = new Promise<void>((resolve, reject) => publisher.on('publish_confirm', (code) => {

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { Offset, connect } from 'rabbitmq-stream-js-client';
 import { log, main, stop, untilShutdown } from '@rabbit-tutorials/connection';
-import { closeWithin, loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
+import { closeWithin, loadStreamConfig, streamParams, tryEachAddress, waitForLeader } from '@rabbit-tutorials/stream';
 
 const STREAM = 'stream-offset-tracking-javascript';
 const REFERENCE = 'offset-tracking-tutorial';
@@ -20,6 +20,7 @@ Example: npx nx run stream-offset-tracking:receive`, async () => {
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-offset-tracking-receive')));
   const shutdown = untilShutdown(); // from here on, Ctrl+C ends the program through the shutdown below
   await client.createStream({ stream: STREAM, arguments: {} });
+  await waitForLeader(client, [STREAM]); // on a cluster, a new stream is led a moment after its declare
   // The first run has no stored offset: start at the beginning of the stream.
   const stored = await client.queryOffset({ reference: REFERENCE, stream: STREAM }).catch(() => undefined);
   const start = stored === undefined ? Offset.first() : Offset.offset(stored + 1n);

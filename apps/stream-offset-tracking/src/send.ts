@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { connect } from 'rabbitmq-stream-js-client';
 import { BrokerError, main } from '@rabbit-tutorials/connection';
-import { loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
+import { loadStreamConfig, streamParams, tryEachAddress, waitForLeader } from '@rabbit-tutorials/stream';
 
 const STREAM = 'stream-offset-tracking-javascript';
 const COUNT = 100;
@@ -19,6 +19,7 @@ Example: npx nx run stream-offset-tracking:send`, async () => {
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'stream-offset-tracking-send')));
   try {
     await client.createStream({ stream: STREAM, arguments: {} });
+    await waitForLeader(client, [STREAM]); // on a cluster, a new stream is led a moment after its declare
     const publisher = await client.declarePublisher({ stream: STREAM });
     let unconfirmed = COUNT;
     const confirmed = new Promise<void>((resolve, reject) => publisher.on('publish_confirm', (code, ids) => {

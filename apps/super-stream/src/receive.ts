@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { type Consumer, Offset, connect } from 'rabbitmq-stream-js-client';
 import { main, printable, stop, untilShutdown } from '@rabbit-tutorials/connection';
-import { closeWithin, loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
+import { closeWithin, loadStreamConfig, streamParams, tryEachAddress, waitForLeader } from '@rabbit-tutorials/stream';
 
 const SUPER_STREAM = 'invoices';
 const GROUP = 'invoices-app';
@@ -23,6 +23,7 @@ Example: npx nx run super-stream:receive -- --name A`, async () => {
   const client = await tryEachAddress(config, (node) => connect(streamParams(node, 'super-stream-receive')));
   await client.createSuperStream({ streamName: SUPER_STREAM }); // either side may start first
   const partitions = await client.queryPartitions({ superStream: SUPER_STREAM });
+  await waitForLeader(client, partitions); // on a cluster, a new stream is led a moment after its declare
   const consumers: Consumer[] = [];
   for (const stream of partitions) {
     const consumer: Consumer = await client.declareConsumer({

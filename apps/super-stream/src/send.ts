@@ -6,7 +6,7 @@ import { connect } from 'rabbitmq-stream-js-client';
 // The client's own routing hash (MurmurHash3, 32-bit): a key goes to the partition any RabbitMQ stream client picks.
 import { murmur32 } from 'rabbitmq-stream-js-client/dist/hash/murmur32.js';
 import { BrokerError, intOption, main } from '@rabbit-tutorials/connection';
-import { loadStreamConfig, streamParams, tryEachAddress } from '@rabbit-tutorials/stream';
+import { loadStreamConfig, streamParams, tryEachAddress, waitForLeader } from '@rabbit-tutorials/stream';
 
 const SUPER_STREAM = 'invoices';
 
@@ -25,6 +25,7 @@ Example: npx nx run super-stream:send -- --count 300 --customers 10`, async () =
   try {
     await client.createSuperStream({ streamName: SUPER_STREAM }); // three partitions; nothing if it exists
     const partitions = await client.queryPartitions({ superStream: SUPER_STREAM });
+    await waitForLeader(client, partitions); // on a cluster, a new stream is led a moment after its declare
     const publishers = await Promise.all(partitions.map((stream) => client.declarePublisher({ stream })));
     let unconfirmed = count;
     const confirmed = new Promise<void>((resolve, reject) => {

@@ -58,6 +58,22 @@ export async function tryEachAddress<T>(settings: StreamConfig, open: (node: Str
 }
 
 /**
+ * Waits until a node leads each stream: on a cluster, a stream just declared has no leader for a moment
+ * (longer on busy or just restarted nodes), and a consumer or publisher declared then fails ("Stream was
+ * not found on any node"), an offset query too.
+ */
+export async function waitForLeader(client: { queryMetadata(params: { streams: string[] }): Promise<{ streamName: string; leader?: unknown }[]> },
+  streams: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const leaderless = (await client.queryMetadata({ streams })).filter((stream) => !stream.leader).map((stream) => stream.streamName);
+    if (leaderless.length === 0) return;
+    if (Date.now() > deadline) throw new BrokerError(`no node leads the stream ${leaderless.join(', ')} after ${timeoutMs / 1000} s: see the nodes' logs`, true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
  * Runs `close`; if the broker has not answered it within `ms`, the program ends anyway (with its exit
  * code): rabbitmq-stream-js-client waits for ever for a lost answer.
  */

@@ -2,7 +2,7 @@ import { createConnection } from 'node:net';
 import { connect } from 'rabbitmq-stream-js-client';
 import { describe, expect, it } from 'vitest';
 import { describeError, loadConfig } from '@rabbit-tutorials/connection';
-import { describeStreamError, loadStreamConfig, streamParams, tryEachAddress } from '../src/index.js';
+import { describeStreamError, loadStreamConfig, streamParams, tryEachAddress, waitForLeader } from '../src/index.js';
 import { broker, noStreamClient, useVhost } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
@@ -62,5 +62,22 @@ describe('the stream client\'s failures as one line', () => {
     await client.close();
     const err = await tryEachAddress(loadStreamConfig({ ...vhost.env, RABBITMQ_STREAM_PORT: '1,2' }), (node) => connect(streamParams(node))).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/^cannot reach the stream port 2 of \S+: connection refused .* \(tried \S+:1, \S+:2\)$/);
+  });
+});
+
+describe('waitForLeader', () => {
+  it('returns once a node leads each stream; a stream no node leads (here: none of that name) fails after the timeout, in one line', async (ctx) => {
+    const why = await noStreamClient();
+    if (why) return ctx.skip(why);
+    const client = await connect(streamParams(loadStreamConfig({ ...vhost.env, RABBITMQ_STREAM_PORT: String(broker().streamPort) }), 'stream-test'));
+    try {
+      await client.createStream({ stream: 'led', arguments: {} });
+      await waitForLeader(client, ['led']);
+      const started = Date.now();
+      await expect(waitForLeader(client, ['led', 'nowhere'], 1000)).rejects.toThrow(/^no node leads the stream nowhere after 1 s: see the nodes' logs$/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await client.close();
+    }
   });
 });
