@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Offset, connect as connectStream } from 'rabbitmq-stream-js-client';
 import { servesStreamClient, versionAtLeast } from '@rabbit-tutorials/broker';
 import { main } from '@rabbit-tutorials/connection';
+import { formatNumber } from '@rabbit-tutorials/management';
 import { type StreamConfig, loadStreamConfig, streamParams } from '@rabbit-tutorials/stream';
 import { barePublish, connectBare } from './bare.js';
 
@@ -160,7 +161,7 @@ export async function streamRows(url: string, config: StreamConfig, version: str
       const rounds = filters.map((f) => f[way].perSecond);
       const name = `one region of 3 from first: ${way === 'filtered' ? 'stream filter' : 'every event, picked here'} (stream protocol`;
       return rounds.length === 0 ? { name: `${name})`, note: `filtering needs RabbitMQ 3.13 or later (this broker is ${version})` }
-        : { name: `${name}; the broker sent ${Math.max(...filters.map((f) => f[way].sent))} of ${STREAM_COUNT} for ${REGION_COUNT})`, perSecond: Math.max(...rounds), rounds };
+        : { name: `${name}; the broker sent ${formatNumber(Math.max(...filters.map((f) => f[way].sent)))} of ${formatNumber(STREAM_COUNT)} for ${formatNumber(REGION_COUNT)})`, perSecond: Math.max(...rounds), rounds };
     }),
   ];
 }
