@@ -3,6 +3,7 @@
 // Either way the nodes are plain data (for vitest's provide()) and the same operations reach them: kill,
 // freeze, thaw, start, restart.
 import { randomBytes } from 'node:crypto';
+import { Management } from '@rabbit-tutorials/management';
 import { dockerAvailable, RABBITMQ_IMAGE, pullWithProgress, urlHost } from './docker-broker.js';
 import { ENABLED_PLUGINS } from './broker-config.js';
 import { freePort } from './ports.js';
@@ -124,6 +125,39 @@ export async function awaitOnlineMembers(node: ClusterNode, timeoutSeconds = 30)
   const client = await getContainerRuntimeClient();
   const { exitCode, output } = await client.container.exec(client.container.getById(node.containerId!), ['rabbitmq-upgrade', ...args]);
   return exitCode === 0 ? undefined : failed(output);
+}
+
+/**
+ * Starts the stream coordinator (a Ra cluster of its own, which the first stream declared starts) and has
+ * each node write its member's registration to disk. On RabbitMQ 4.3.6 a node killed within seconds of
+ * that start came back without its member (Ra: name_not_registered), and a stream declared through that
+ * node never got a leader.
+ */
+export async function startStreamCoordinator(cluster: ClusterInfo, timeoutMs = 60_000): Promise<void> {
+  const api = new Management(managementOf(cluster.nodes[0]!));
+  const path = `/queues/%2F/${encodeURIComponent(`cluster-setup-${randomBytes(4).toString('hex')}`)}`;
+  await api.request('PUT', path, { durable: true, arguments: { 'x-queue-type': 'stream' } });
+  await api.request('DELETE', path);
+  // Its member runs on the node, and the node's dets tables (Ra's names among them) are synced to disk.
+  const check = 'true = is_pid(erlang:whereis(rabbit_stream_coordinator)), [dets:sync(T) || T <- dets:all()], ok.';
+  const deadline = Date.now() + timeoutMs;
+  for (const node of cluster.nodes) {
+    for (;;) {
+      const failed = await evalOn(node, check);
+      if (!failed) break;
+      if (Date.now() > deadline) throw new Error(`the stream coordinator did not start on ${node.nodeName}: ${failed}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/** Evaluates an Erlang expression on the node (rabbitmqctl eval): undefined if it succeeded, else its output. */
+async function evalOn(node: ClusterNode, expression: string): Promise<string | undefined> {
+  if (node.local) return rabbitmqctl(node.local, ['eval', expression]).then(() => undefined, (err: Error) => err.message.slice(0, 300));
+  const { getContainerRuntimeClient } = await import('testcontainers');
+  const client = await getContainerRuntimeClient();
+  const { exitCode, output } = await client.container.exec(client.container.getById(node.containerId!), ['rabbitmqctl', 'eval', expression]);
+  return exitCode === 0 ? undefined : output.slice(0, 300);
 }
 
 /** Waits until `count` nodes run in the cluster, as the management API of a running node reports it. */

@@ -6,4 +6,4 @@ export { createLocalBroker, destroyLocalBroker, hasLocalRabbitmq, launchLocalBro
 export { freePort } from './ports.js';
 export { AppProcess, ROOT, alive, spawnApp } from './process.js';
 export { destroyLocalCluster, launchLocalCluster, type LocalClusterSpec } from './local-cluster.js';
-export { awaitOnlineMembers, type ClusterInfo, type ClusterNode, freezeNode, killNode, managementOf, nodeRunning, nodesUrl, resolveCluster, restartNode, startNode, thawNode, waitForMembers } from './cluster.js';
+export { awaitOnlineMembers, type ClusterInfo, type ClusterNode, freezeNode, killNode, managementOf, nodeRunning, nodesUrl, resolveCluster, restartNode, startNode, startStreamCoordinator, thawNode, waitForMembers } from './cluster.js';

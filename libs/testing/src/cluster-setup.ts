@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { dockerAvailable, hasLocalRabbitmq, resolveCluster } from '@rabbit-tutorials/broker';
+import { dockerAvailable, hasLocalRabbitmq, resolveCluster, startStreamCoordinator } from '@rabbit-tutorials/broker';
 
 /** The cluster project's three-node cluster (containers with Docker, else local nodes): started once here, stopped at the end. */
 export default async function setup(project: TestProject) {
@@ -9,6 +9,11 @@ export default async function setup(project: TestProject) {
   }
   const started = Date.now();
   const { info, stop } = await resolveCluster({ size: 3 });
+  // Before any test kills a node (see startStreamCoordinator).
+  await startStreamCoordinator(info).catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
   console.log(`[cluster] tests use ${info.description}, formed in ${Date.now() - started} ms`);
   project.provide('cluster', { cluster: info });
   return stop;
