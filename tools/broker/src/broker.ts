@@ -20,7 +20,9 @@ main('broker [--nodes N] [--port N] [--tls-port N] [--management-port N] [--stre
     stream: port('stream-port', values['stream-port']), prometheus: port('prometheus-port', values['prometheus-port']) };
   if (!hasLocalRabbitmq()) throw new Error('rabbitmq-server is not installed (apt-get install rabbitmq-server), or use Docker: docker compose -f infra/docker-compose.yml up rabbitmq');
   if (nodes > 1) return runCluster(nodes, requiredPorts);
-  const spec = await createLocalBroker({ ports: { amqp: 5672, amqps: 5671, management: 15672, stream: 5552, streamTls: 5551, prometheus: 15692 }, requiredPorts });
+  const standard = { amqp: 5672, amqps: 5671, management: 15672, stream: 5552, streamTls: 5551, prometheus: 15692 };
+  const spec = await createLocalBroker({ ports: standard, requiredPorts });
+  sayMoved(standard, spec.ports, requiredPorts);
   log(`starting ${spec.nodeName} (data in ${spec.dir})`);
   await startLocalBroker(spec);
   // The classic tutorial programs connect to the vhost "demo": guest may use it as it uses "/".
@@ -45,6 +47,13 @@ Ctrl+C stops it and deletes its data.`);
   await destroyLocalBroker(spec);
 });
 
+/** Says which standard ports were taken (often by another RabbitMQ, the system's) and where the node listens instead. */
+function sayMoved(standard: Record<string, number>, used: Record<string, number>, required: Record<string, number | undefined>, node = 'it') {
+  const names: Record<string, string> = { amqp: 'AMQP', amqps: 'AMQP over TLS', management: 'management', stream: 'stream', streamTls: 'stream over TLS', prometheus: 'Prometheus' };
+  const moved = Object.entries(standard).filter(([name, port]) => required[name] === undefined && used[name] !== port).map(([name, port]) => `${names[name]} ${port} -> ${used[name]}`);
+  if (moved.length > 0) log(`port(s) in use (another RabbitMQ?), so ${node} listens elsewhere: ${moved.join(', ')}; --port, --tls-port, --management-port, --stream-port and --prometheus-port choose them`);
+}
+
 /** Resolves on Ctrl+C (or SIGTERM). Signal listeners alone do not keep Node running: hold the event loop open. */
 async function untilCtrlC(): Promise<void> {
   const keepAlive = setInterval(() => undefined, 60_000);
@@ -61,12 +70,14 @@ async function untilCtrlC(): Promise<void> {
 async function runCluster(size: number, required: Record<string, number | undefined>) {
   const plus = (port: number | undefined, i: number) => (port === undefined ? undefined : port + i);
   log(`starting a cluster of ${size} nodes`);
+  const standard = (i: number) => ({ amqp: 5672 + i, management: 15672 + i, stream: 5552 + i, prometheus: 15692 + i });
   const cluster = await launchLocalCluster({
     size,
-    ports: (i) => ({ amqp: 5672 + i, management: 15672 + i, stream: 5552 + i, prometheus: 15692 + i }),
+    ports: standard,
     requiredPorts: (i) => ({ amqp: plus(required.amqp, i), amqps: plus(required.amqps, i), management: plus(required.management, i),
       stream: plus(required.stream, i), prometheus: plus(required.prometheus, i) }),
   });
+  cluster.nodes.forEach((node, i) => sayMoved(standard(i), node.ports, required, node.nodeName));
   const [first] = cluster.nodes;
   await rabbitmqctl(first!, ['add_vhost', 'demo']);
   await rabbitmqctl(first!, ['set_permissions', '-p', 'demo', 'guest', '.*', '.*', '.*']);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { type Server, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connect, loadConfig } from '@rabbit-tutorials/connection';
@@ -9,6 +10,10 @@ describe('npm run broker', () => {
   it.skipIf(!hasLocalRabbitmq())('starts a local node on the port asked for, prints how to reach it, and removes it on Ctrl+C', async () => {
     const [port, prometheusPort] = [await freePort(), await freePort()];
     const args = ['--port', String(port), '--prometheus-port', String(prometheusPort)];
+    // A standard port taken (here the stream TLS port 5551, held by the test if nothing else holds it): it says where it went.
+    const holder: Server | undefined = await new Promise((resolve) => {
+      const server = createServer().once('error', () => resolve(undefined)).listen(5551, '127.0.0.1', () => resolve(server));
+    });
     // In a process group of its own, signalled as a terminal's Ctrl+C signals every process of it.
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/broker/src/broker.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const cli = new AppProcess(child, 'npm run broker');
@@ -17,6 +22,9 @@ describe('npm run broker', () => {
       const url = /RABBITMQ_URL=(amqp:\/\/\S+)/.exec(cli.stdout.join('\n'))![1]!;
       expect(url).toBe(`amqp://guest:guest@127.0.0.1:${port}/`);
       const dataDir = /\(data in (\S+)\)/.exec(cli.stderr.join('\n'))![1]!;
+      const moved = cli.stderr.find((line) => line.includes('port(s) in use'));
+      expect(moved).toMatch(/listens elsewhere: .*stream over TLS 5551 -> \d+/);
+      expect(moved).not.toMatch(/AMQP 5672|Prometheus/); // the ports asked for are not moved ones
       const connection = await connect({ config: loadConfig({ RABBITMQ_URL: url }) });
       await connection.close();
       // The classic tutorial programs' vhost, open to guest.
@@ -43,6 +51,7 @@ describe('npm run broker', () => {
       const refused = await connect({ config: loadConfig({ RABBITMQ_URL: url, RABBITMQ_CONNECTION_ATTEMPTS: '1' }) }).then(() => 'connected', (e: Error) => e.message);
       expect(refused).toMatch(/connection refused/);
     } finally {
+      holder?.close();
       try {
         process.kill(-child.pid!, 'SIGKILL');
       } catch {
