@@ -59,4 +59,29 @@ describe('npm run broker', () => {
       }
     }
   }, 120_000);
+
+  it.skipIf(!hasLocalRabbitmq())('`npm run broker` stopped by a SIGTERM to npm alone (a supervisor, a script\'s kill) stops and removes its node', async () => {
+    const port = await freePort();
+    // Its own process group, so that whatever it leaves behind can be stopped after the test.
+    const npm = spawn('npm', ['run', '--silent', 'broker', '--', '--port', String(port), '--prometheus-port', String(await freePort())],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const cli = new AppProcess(npm, 'npm run broker');
+    try {
+      await cli.waitFor(/^Ctrl\+C stops it/, 1, 90_000);
+      const dataDir = /\(data in (\S+)\)/.exec(cli.stderr.join('\n'))![1]!;
+      const exited = new Promise((resolve) => npm.once('exit', resolve));
+      npm.kill('SIGTERM'); // to npm alone, which passes it to its script's process
+      await exited;
+      await expect.poll(() => existsSync(dataDir), { timeout: 30_000 }).toBe(false);
+      const refused = await connect({ config: loadConfig({ RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${port}/`, RABBITMQ_CONNECTION_ATTEMPTS: '1' }) })
+        .then(() => 'connected', (e: Error) => e.message);
+      expect(refused).toMatch(/connection refused/);
+    } finally {
+      try {
+        process.kill(-npm.pid!, 'SIGINT'); // what is left of its group (nothing, unless the test failed): Ctrl+C
+      } catch {
+        // all gone
+      }
+    }
+  }, 120_000);
 });
