@@ -2,7 +2,7 @@
 // every pattern with the real programs, says what each shows, prints what the consumers received,
 // and checks it. Exit 0 when every pattern behaved; else exit 1 naming the one that did not.
 import { parseArgs } from 'node:util';
-import { main } from '@rabbit-tutorials/connection';
+import { log, main } from '@rabbit-tutorials/connection';
 import { Management } from '@rabbit-tutorials/management';
 import { type AppProcess, type StartedBroker, brokerUrl, resolveBroker, servesStreamClient, spawnApp, versionAtLeast } from '@rabbit-tutorials/broker';
 import { spawn } from 'node:child_process';
@@ -289,12 +289,26 @@ const steps: { name: string; what: string; resources: string[]; run: (env: Env) 
 
 main('tour [--view]   (--view: the live picture of each step in the browser, npm run view\'s page)', async () => {
   const { values } = parseArgs({ options: { view: { type: 'boolean' } } });
+  // Ctrl+C or SIGTERM mid-tour: the programs stopped, then the clean-up the tour's end does (its broker too:
+  // a node of its own runs in a process group of its own, which a terminal's Ctrl+C does not reach).
+  const starting = resolveBroker();
+  let cleanUp = async () => (await starting.catch(() => undefined))?.stop(); // a broker still starting: once it is up
+  let interrupted: NodeJS.Signals | undefined;
+  const stopped = new Promise<never>(() => undefined); // the tour's end when interrupted: onSignal exits
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return; // a second Ctrl+C waits for the clean-up too
+    interrupted = signal;
+    log(`${signal}: stopping the tour and cleaning up`);
+    void stopAll().then(() => cleanUp()).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   let broker: StartedBroker;
   try {
-    broker = await resolveBroker();
+    broker = await starting;
   } catch (err) {
     throw new Error((err as Error).message.replace('for the tests', 'for the demo'));
   }
+  if (interrupted) return stopped;
   const { info } = broker;
   console.log(`Broker: ${info.description}\n`);
   const api = new Management({ url: info.managementUrl, username: info.username, password: info.password });
@@ -314,6 +328,11 @@ main('tour [--view]   (--view: the live picture of each step in the browser, npm
   const version = await api.overview().then((o) => o.rabbitmq_version, () => '0.0');
   // --view: the page follows the tour, the step being run highlighted; each step stays up a few seconds to be seen.
   const view = values.view ? await startView({ api, vhost }) : undefined;
+  cleanUp = async () => {
+    await view?.close();
+    if (ownVhost) await api.deleteVhost(vhost).catch(() => undefined);
+    await broker.stop();
+  };
   if (view) {
     console.log(`View: ${view.url}\n`);
     openInBrowser(view.url);
@@ -338,10 +357,9 @@ main('tour [--view]   (--view: the live picture of each step in the browser, npm
       }
     }
   } finally {
-    await view?.close();
-    if (ownVhost) await api.deleteVhost(vhost).catch(() => undefined);
-    await broker.stop();
+    if (!interrupted) await cleanUp();
   }
+  if (interrupted) return stopped; // a step failed because its programs were stopped: not a failure of the pattern
   if (failed) throw new Error(`the demo failed at ${failed}`);
   console.log(skipped.length ? `All ${steps.length} steps behaved as expected; skipped: ${skipped.join('; ')}.` : `All ${steps.length} patterns behaved as expected.`);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { broker, brokerVersion, freePort, runApp, servesStreamClient, useVhost, versionAtLeast } from '@rabbit-tutorials/testing';
+import { connect, loadConfig } from '@rabbit-tutorials/connection';
+import { broker, brokerVersion, freePort, hasLocalRabbitmq, runApp, servesStreamClient, startApp, useVhost, versionAtLeast } from '@rabbit-tutorials/testing';
 
 const vhost = useVhost();
 
@@ -39,4 +40,17 @@ describe('npm run demo', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: the demo failed at hello: /m);
   });
+
+  it.skipIf(!hasLocalRabbitmq())('Ctrl+C mid-tour stops its programs and the broker it started, and exits 130', async () => {
+    const tour = startApp('demo', 'tour'); // no RABBITMQ_URL: a broker of its own (Docker, else the local rabbitmq-server)
+    await tour.waitFor(/^1\. hello: /, 1, 120_000);
+    const port = Number(/^Broker: .*AMQP (\d+)/m.exec(tour.stdout.join('\n'))![1]);
+    tour.kill('SIGINT');
+    expect((await tour.exited).code).toBe(130);
+    expect(tour.stderr.join('\n')).toMatch(/SIGINT: stopping the tour and cleaning up/);
+    expect(tour.stderr.join('\n')).not.toMatch(/^error:/m); // a step cut short is not a pattern that failed
+    const refused = await connect({ config: loadConfig({ RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${port}/`, RABBITMQ_CONNECTION_ATTEMPTS: '1' }) })
+      .then(() => 'connected', (e: Error) => e.message);
+    expect(refused).toMatch(/connection refused/);
+  }, 180_000);
 });
