@@ -118,13 +118,9 @@ export async function restartNode(cluster: ClusterInfo, node: ClusterNode): Prom
  * stream whose member process is not running) or wait on a queue that will not be whole again.
  */
 export async function awaitOnlineMembers(node: ClusterNode, timeoutSeconds = 30): Promise<string | undefined> {
-  const args = ['await_online_quorum_plus_one', '-t', String(timeoutSeconds)];
-  const failed = (output: string) => `rabbitmq-upgrade await_online_quorum_plus_one on ${node.nodeName} failed, going on: ${output.trim().split('\n').slice(-2).join(' ').slice(0, 300)}`;
-  if (node.local) return rabbitmqctl(node.local, args, 'rabbitmq-upgrade').then(() => undefined, (err: Error) => failed(err.message));
-  const { getContainerRuntimeClient } = await import('testcontainers');
-  const client = await getContainerRuntimeClient();
-  const { exitCode, output } = await client.container.exec(client.container.getById(node.containerId!), ['rabbitmq-upgrade', ...args]);
-  return exitCode === 0 ? undefined : failed(output);
+  const output = await runOn(node, 'rabbitmq-upgrade', ['await_online_quorum_plus_one', '-t', String(timeoutSeconds)]);
+  return output === undefined ? undefined
+    : `rabbitmq-upgrade await_online_quorum_plus_one on ${node.nodeName} failed, going on: ${output.trim().split('\n').slice(-2).join(' ').slice(0, 300)}`;
 }
 
 /**
@@ -143,21 +139,21 @@ export async function startStreamCoordinator(cluster: ClusterInfo, timeoutMs = 6
   const deadline = Date.now() + timeoutMs;
   for (const node of cluster.nodes) {
     for (;;) {
-      const failed = await evalOn(node, check);
-      if (!failed) break;
-      if (Date.now() > deadline) throw new Error(`the stream coordinator did not start on ${node.nodeName}: ${failed}`);
+      const failed = await runOn(node, 'rabbitmqctl', ['eval', check]);
+      if (failed === undefined) break;
+      if (Date.now() > deadline) throw new Error(`the stream coordinator did not start on ${node.nodeName}: ${failed.slice(0, 300)}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 }
 
-/** Evaluates an Erlang expression on the node (rabbitmqctl eval): undefined if it succeeded, else its output. */
-async function evalOn(node: ClusterNode, expression: string): Promise<string | undefined> {
-  if (node.local) return rabbitmqctl(node.local, ['eval', expression]).then(() => undefined, (err: Error) => err.message.slice(0, 300));
+/** Runs a CLI tool of RabbitMQ's against the node (in its container with Docker): undefined if it succeeded, else its output. */
+async function runOn(node: ClusterNode, tool: 'rabbitmqctl' | 'rabbitmq-upgrade', args: string[]): Promise<string | undefined> {
+  if (node.local) return rabbitmqctl(node.local, args, tool).then(() => undefined, (err: Error) => err.message);
   const { getContainerRuntimeClient } = await import('testcontainers');
   const client = await getContainerRuntimeClient();
-  const { exitCode, output } = await client.container.exec(client.container.getById(node.containerId!), ['rabbitmqctl', 'eval', expression]);
-  return exitCode === 0 ? undefined : output.slice(0, 300);
+  const { exitCode, output } = await client.container.exec(client.container.getById(node.containerId!), [tool, ...args]);
+  return exitCode === 0 ? undefined : output;
 }
 
 /** Waits until `count` nodes run in the cluster, as the management API of a running node reports it. */
