@@ -1,7 +1,8 @@
 // The cluster section of npm run bench: the same publish and consume on a three-node cluster (of the same
 // kind as the single broker: containers or local nodes) as on the single node, and how long a producer
 // takes to confirm again after its node's kill -9, in a sequence of kills and restarts.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { awaitOnlineMembers, type ClusterNode, dockerAvailable, hasLocalRabbitmq, killNode, nodesUrl, resolveCluster, spawnApp, startNode, waitForMembers } from '@rabbit-tutorials/broker';
 import { connect, loadConfig } from '@rabbit-tutorials/connection';
@@ -30,7 +31,10 @@ export async function clusterSection(single: { env: Record<string, string>; loca
   try {
     const env = { RABBITMQ_URL: nodesUrl(cluster.nodes), RABBITMQ_RETRY_DELAY_MS: '200', RABBITMQ_CONNECTION_ATTEMPTS: '10' };
     const first = nodesUrl([cluster.nodes[0]!]);
-    const figures = { single: { publish: [] as number[], consume: [] as number[] }, cluster: { publish: [] as number[], consume: [] as number[] } };
+    const figures = {
+      single: { publish: [] as number[], consume: [] as number[], cpu: [] as number[], idle: [] as number[] },
+      cluster: { publish: [] as number[], consume: [] as number[], cpu: [] as number[], idle: [] as number[] },
+    };
     for (let round = 0; round < ROUNDS; round++) {
       for (const [side, sideEnv, url] of [['single', single.env, single.env.RABBITMQ_URL!], ['cluster', env, first]] as const) {
         const admin = await connect({ config: loadConfig({ ...sideEnv, RABBITMQ_URL: url }), name: 'bench' });
@@ -41,8 +45,17 @@ export async function clusterSection(single: { env: Record<string, string>; loca
         };
         await fresh();
         const run = spawnApp('task-queue', 'many-tasks', ['--count', String(PUBLISH), '--window', '1000', 'bench'], sideEnv);
+        await run.waitFor(/confirmed \d+\//, 1, 60_000); // its first confirm: from here on, the publishing (not its start-up)
+        const [before, publishing] = [machineCpu(), performance.now()];
         await run.exited;
         figures[side].publish.push(Number(/\((\d+) msg\/s\)/.exec(run.stdout.join('\n'))?.[1] ?? NaN));
+        // What the whole machine spent publishing (broker nodes, producer, the rest): why the cluster's rate is what it is.
+        const after = machineCpu();
+        if (before && after) {
+          const busy = (after.busy - before.busy) / (after.total - before.total);
+          figures[side].cpu.push((busy * availableParallelism() * (performance.now() - publishing) * 1000) / PUBLISH);
+          figures[side].idle.push(100 * (1 - busy));
+        }
 
         await fresh();
         const filler = await connectBare(url);
@@ -96,6 +109,11 @@ export async function clusterSection(single: { env: Record<string, string>; loca
       table: table([`three-node cluster (${cluster.source === 'local' ? 'local nodes' : 'containers'})`, 'unit', 'cluster', 'rounds', 'single node', 'rounds', 'cluster/single', 'target'], [
         ['publish, persistent + confirmed (pipelined)', 'msg/s', best(three.publish), spread(three.publish), best(one.publish), spread(one.publish),
           ratio(three.publish, one.publish), `≥ 50% ${mark(best(three.publish) >= best(one.publish) / 2)}`],
+        ...(three.cpu.length && one.cpu.length ? [
+          ['  the machine\'s CPU per confirmed message (all processes; best round)', 'µs', Math.min(...three.cpu), spread(three.cpu), Math.min(...one.cpu), spread(one.cpu),
+            `${formatNumber((100 * Math.min(...three.cpu)) / Math.min(...one.cpu))}%`, ''],
+          ['  the cores idle while publishing', '%', Math.max(...three.idle), spread(three.idle), Math.max(...one.idle), spread(one.idle), '', ''],
+        ] : []),
         ['consume, manual ack, prefetch 100', 'msg/s', best(three.consume), spread(three.consume), best(one.consume), spread(one.consume), ratio(three.consume, one.consume), ''],
         [`kill, restart, kill (${kills} kills of the producer's node): first confirm, p50`, 'ms', median(firstConfirm), spread(firstConfirm), '', '', '', ''],
         ['  the same, max', 'ms', worstFailover, '', '', '', '', `≤ 5,000 ${mark(worstFailover <= 5000)}`],
@@ -108,6 +126,16 @@ export async function clusterSection(single: { env: Record<string, string>; loca
   } finally {
     await stop();
   }
+}
+
+/** The machine's CPU time so far, in /proc/stat's units: busy (all but idle and iowait) and total; undefined off Linux. */
+function machineCpu(): { busy: number; total: number } | undefined {
+  if (!existsSync('/proc/stat')) return undefined;
+  // user nice system idle iowait irq softirq steal (guest time is counted in user already)
+  const times = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1, 9).map(Number);
+  const [idle = 0, iowait = 0] = times.slice(3, 5);
+  const total = times.reduce((a, b) => a + b, 0);
+  return { busy: total - idle - iowait, total };
 }
 
 /**
