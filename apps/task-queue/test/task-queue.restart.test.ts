@@ -33,7 +33,7 @@ describe('task-queue across a broker restart', () => {
     await worker.waitFor(/Waiting for messages/, 2);
     await publish('after');
     await worker.waitFor(/^ \[x\] Done after$/);
-    expect(worker.stderr.join('\n')).toMatch(/connection lost: .*; reconnecting/);
+    await worker.waitFor(/connection lost: .*; reconnecting/); // stderr, a pipe of its own
     expect((await worker.stop('SIGTERM')).code).toBe(0);
   });
 });
