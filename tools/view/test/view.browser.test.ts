@@ -28,7 +28,11 @@ async function onView(body: (page: Page) => Promise<void>): Promise<void> {
   const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
   const problems: string[] = [];
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (message) => message.type() === 'error' && problems.push(`console error: ${message.text()}`)); // a 404 too
+  page.on('console', (message) => message.type() === 'error' && problems.push(`console error: ${message.text()} (${message.location().url})`)); // a 404 too
+  // What the server answered with an error status (the console says only "Failed to load resource").
+  const answers: Promise<void>[] = [];
+  page.on('response', (response) => response.status() >= 400 && answers.push(response.text().then(
+    (text) => void problems.push(`${response.status()} from ${new URL(response.url()).pathname}: ${text.slice(0, 300)}`), () => undefined)));
   page.on('dialog', (dialog) => {
     problems.push(`dialog: ${dialog.message()}`);
     void dialog.dismiss();
@@ -36,7 +40,8 @@ async function onView(body: (page: Page) => Promise<void>): Promise<void> {
   try {
     await page.goto(view.url);
     await body(page);
-    expect(problems).toEqual([]);
+    await Promise.all(answers);
+    expect(problems, `the page's problems: ${problems.join('; ')}`).toEqual([]);
   } finally {
     await page.close();
     await view.close();
