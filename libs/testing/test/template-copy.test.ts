@@ -33,9 +33,6 @@ beforeAll(() => {
       mkdirSync(dirname(join(project, 'node_modules', name)), { recursive: true });
       symlinkSync(join(ROOT, 'node_modules', name), join(project, 'node_modules', name));
     }
-    // npm links the programs of what it installs into node_modules/.bin: tsx, for npm start.
-    mkdirSync(join(project, 'node_modules/.bin'));
-    symlinkSync(join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(project, 'node_modules/.bin/tsx'));
     projects.set(app, project);
   }
 });
@@ -43,12 +40,11 @@ afterAll(() => {
   for (const project of projects.values()) rmSync(project, { recursive: true, force: true });
 });
 
-/** A role of a copied app, run as `npx tsx src/<role>.ts` in its project. */
+/** A role of a copied app, run as `node --import tsx src/<role>.ts` in its project. */
 function copied(app: string, role: string, args: string[] = []): AppProcess {
   const project = projects.get(app)!;
-  const tsx = join(project, 'node_modules/tsx/dist/cli.mjs');
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RABBITMQ_') && k !== 'NODE_PATH'));
-  const child = spawn(process.execPath, [tsx, join('src', `${role}.ts`), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join('src', `${role}.ts`), ...args], {
     cwd: project, env: { ...clean, ...vhost.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   return track(new AppProcess(child, `copy of ${app}:${role}`));
@@ -114,7 +110,7 @@ describe('each app copied with libs/connection into an empty project', () => {
 
   it('npm start runs the role the recipe names, with the broker its .env names (none in the environment)', async () => {
     const project = projects.get('task-queue')!;
-    execFileSync('npm', ['pkg', 'set', 'scripts.start=tsx src/worker.ts'], { cwd: project });
+    execFileSync('npm', ['pkg', 'set', 'scripts.start=exec node --import tsx src/worker.ts'], { cwd: project });
     writeFileSync(join(project, '.env'), Object.entries({ ...vhost.env, RABBITMQ_SHUTDOWN_TIMEOUT_MS: '5000' }).map(([k, v]) => `${k}=${v}\n`).join(''));
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RABBITMQ_') && !k.startsWith('npm_')));
     const start = spawn('npm', ['start', '--silent'], { cwd: project, env: clean, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -124,10 +120,19 @@ describe('each app copied with libs/connection into an empty project', () => {
       await worker.waitFor(new RegExp(`connected to amqp://\\S+/${vhost.name}$`)); // the .env's broker and vhost
       await finished(copied('task-queue', 'new-task', ['started.']));
       await worker.waitFor(/Done started\./);
+      // SIGTERM to npm alone, as `docker stop` signals a container's first process: npm passes it to its
+      // script's process, the worker itself (exec: no shell between to die of it), and exits with its code.
+      const exited = new Promise((resolve) => start.once('exit', resolve));
+      start.kill('SIGTERM');
+      expect(await exited).toBe(0);
     } finally {
-      process.kill(-start.pid!, 'SIGTERM'); // npm, its shell and the worker, as a supervisor would
+      try {
+        process.kill(-start.pid!, 'SIGKILL'); // what is left of its group (nothing, unless the test failed)
+      } catch {
+        // all gone
+      }
     }
-    await worker.exited; // npm dies of the signal; its pipes close when the worker has exited
+    await worker.exited;
     expect(worker.stderr.filter((line) => /SIGTERM: shutting down$|^error/.test(line))).toEqual([`[${basename(project)}:worker] SIGTERM: shutting down`]);
   }, 60_000);
 
