@@ -260,7 +260,7 @@ main('bench', async () => {
     // The same publish and consume on a three-node cluster, and the failover time.
     cluster = await clusterSection({ env, local: info.source === 'local' });
     console.error('[bench] cluster done');
-    // Start-up: one send as users start it, through nx and straight with tsx (the median of 5 runs each),
+    // Start-up: one send as users start it, through nx and straight with Node and tsx (the median of 5 runs each),
     // from a user's shell: without the npm_* variables of `npm run bench`, which npx would take as its own.
     const shell = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('npm_')));
     const startup = async (command: string[]) => {
@@ -283,7 +283,7 @@ main('bench', async () => {
     };
     startupTable = table(['one hello:send, start to exit', 'ms (median of 5)'], [
       ['npx nx run hello:send -- hi', formatNumber(await startup(['npx', 'nx', 'run', 'hello:send', '--', 'hi']))],
-      ['npx tsx apps/hello/src/send.ts hi', formatNumber(await startup(['npx', 'tsx', 'apps/hello/src/send.ts', 'hi']))],
+      ['node --import tsx apps/hello/src/send.ts hi', formatNumber(await startup(['node', '--import', 'tsx', 'apps/hello/src/send.ts', 'hi']))],
     ]);
     console.error('[bench] start-up done');
   } finally {
@@ -426,7 +426,7 @@ main('bench', async () => {
     '',
     '## Start-up',
     '',
-    'A short program as users start it: through nx (the daemon off, as in CI) and with tsx alone. The',
+    'A short program as users start it: through nx (the daemon off, as in CI) and with Node and tsx alone. The',
     'difference is nx\'s own start-up (reading the workspace, the task runner); no target.',
     '',
     '```',
