@@ -117,6 +117,9 @@ export class Management {
         method,
         headers: { authorization: `Basic ${Buffer.from(`${this.target.username}:${this.target.password}`).toString('base64')}`, 'content-type': 'application/json' },
         timeout: 15_000,
+        // A connection per request: the API closes a connection idle for 5 s, and a request that Node's
+        // keep-alive sends on it at that moment fails with ECONNRESET.
+        agent: false,
         ...(https && { ca: this.target.tls?.ca, rejectUnauthorized: this.target.tls?.verify ?? true }),
       }, (response) => {
         let text = '';
